@@ -1,0 +1,35 @@
+package org.devhost.kernel;
+
+/**
+ * A reserved range of minors under one major, and the devices registered in it
+ * ({@code kernel::chrdev::Registration<N>}, {@code alloc_chrdev_region} + {@code cdev_add}).
+ *
+ * <p>{@link #register} adds one device per call, on the next free minor of the range, in order,
+ * until the range is full. {@link #close()} removes every device (revoking open files) and returns
+ * the numbers; it is idempotent. The kernel closes a region itself when its bundle stops.
+ * Thread-safe.
+ */
+public interface ChrdevRegion extends AutoCloseable {
+    /** The region's name ({@code /proc/devices}). */
+    String name();
+
+    /** The major, chosen by the kernel when 0 was asked for. */
+    int major();
+
+    int baseMinor();
+
+    int count();
+
+    /**
+     * Registers the next minor of the region with these operations. The device is named after the
+     * region, followed by its index when the region has more than one minor ({@code scull0}).
+     *
+     * @return the new device, already openable
+     * @throws KernelException EINVAL when every minor of the region is used, ENODEV when the
+     *     region is closed
+     */
+    Device register(FileOperations<?> operations);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,190 @@
+package org.devhost.kernel.impl;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceNumber;
+import org.devhost.kernel.DeviceType;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.Operation;
+
+/**
+ * One registered device: its number, its driver's operations, and the revocable link between the
+ * two that open files go through.
+ *
+ * <p>Invariants: {@code refs} counts opens in progress plus files not yet released; once {@code
+ * revoked} is set it never clears, no new reference is taken, and {@code refs} only falls. {@link
+ * #revoke} returns when {@code refs} is 0 or its bounded wait ran out. Thread-safe without locks on
+ * the I/O path.
+ */
+final class CharDevice implements Device {
+    private final String name;
+    private final DeviceNumber number;
+    private final DeviceType type;
+    private final ModuleContext module;
+    @SuppressWarnings("rawtypes")
+    final FileOperations ops;
+    private final Set<Operation> operations;
+
+    private final AtomicInteger refs = new AtomicInteger();
+    private volatile boolean revoked;
+    private final Set<OpenFileImpl> files = ConcurrentHashMap.newKeySet();
+
+    CharDevice(String name, DeviceNumber number, DeviceType type, ModuleContext module, FileOperations<?> ops) {
+        this.name = name;
+        this.number = number;
+        this.type = type;
+        this.module = module;
+        this.ops = ops;
+        this.operations = OperationTable.of(ops);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public DeviceNumber number() {
+        return number;
+    }
+
+    @Override
+    public DeviceType type() {
+        return type;
+    }
+
+    @Override
+    public String module() {
+        return module.name();
+    }
+
+    @Override
+    public Set<Operation> operations() {
+        return operations;
+    }
+
+    @Override
+    public int openCount() {
+        return files.size();
+    }
+
+    ModuleContext moduleContext() {
+        return module;
+    }
+
+    boolean isRevoked() {
+        return revoked;
+    }
+
+    /** Opens a file on this device: the driver's open runs on the calling thread. */
+    @SuppressWarnings("unchecked")
+    OpenFileImpl open(int flags, ModuleContext opener) {
+        if (!tryRef()) {
+            throw gone("open");
+        }
+        OpenFileImpl file = new OpenFileImpl(this, flags, opener);
+        Object data;
+        try {
+            data = ops.open(file);
+        } catch (RuntimeException e) {
+            unref();
+            throw fault(e, "open");
+        }
+        file.attach(data);
+        files.add(file);
+        // Revocation may have swept the file set before the add above: re-check after publishing,
+        // so that either the sweep or this line drops the file, never neither.
+        if (revoked) {
+            file.dropOpenReference();
+            throw gone("open");
+        }
+        opener.opened(file);
+        return file;
+    }
+
+    /** Called by a file once its release ran: the file stops counting against the device. */
+    void fileReleased(OpenFileImpl file) {
+        files.remove(file);
+        unref();
+    }
+
+    private boolean tryRef() {
+        if (revoked) {
+            return false;
+        }
+        refs.incrementAndGet();
+        if (revoked) {
+            unref();
+            return false;
+        }
+        return true;
+    }
+
+    private void unref() {
+        if (refs.decrementAndGet() == 0 && revoked) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Takes the device away from its driver, in Linux's order for a forced unload.
+     *
+     * @return true when every file was released within the wait; false when some operation was
+     *     still running in the driver when the wait ran out (it keeps its file until it returns)
+     */
+    boolean revoke(long timeoutMillis) {
+        // 1. New opens and new operations fail with ENODEV from here on.
+        revoked = true;
+        // 2. Callers blocked in a kernel wait wake up, see the revocation and leave with ENODEV.
+        //    This must come before waiting for in-flight operations: a blocked caller is one.
+        module.wakeAllQueues();
+        // 3. The users' references go; release runs for each file once its last operation ends.
+        for (OpenFileImpl f : files) {
+            f.dropOpenReference();
+        }
+        // 4. Bounded wait for operations in flight to finish.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (this) {
+            while (refs.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return refs.get() == 0;
+                }
+            }
+        }
+        return true;
+    }
+
+    KernelException gone(String what) {
+        return new KernelException(Errno.ENODEV, what + " " + name + " (" + number + "): its driver "
+                + module.name() + " is going away");
+    }
+
+    /** Turns what a driver threw into what the caller gets: its KernelException, or EIO for a bug. */
+    KernelException fault(RuntimeException e, String operation) {
+        if (e instanceof KernelException ke) {
+            return ke;
+        }
+        module.log("ERROR", operation + " on " + name + " threw " + e + "; the caller gets EIO", e);
+        return new KernelException(Errno.EIO, operation + " " + name + ": driver " + module.name()
+                + " failed (" + e.getClass().getSimpleName() + ")", e);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + number;
+    }
+}

@@ -1,0 +1,220 @@
+package org.devhost.kernel.impl;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceNumber;
+import org.devhost.kernel.DeviceType;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.Region;
+
+/**
+ * The kernel's tables: reserved number regions ({@code chrdevs[]}), registered devices by number
+ * and by name, and the misc minors in use.
+ *
+ * <p>Invariants: regions on one major never overlap; the kernel's own {@code misc} region covers
+ * every minor of major 10; a device's number lies in a region and its name is unique. Changes take
+ * {@code lock}; lookups on the open path read the concurrent maps without it. Listeners and
+ * revocation run outside the lock.
+ */
+final class DeviceTable {
+    /** Module name of the kernel's own registrations. */
+    static final String KERNEL = "kernel";
+    /** Dynamic majors are searched in these two ranges, high to low, as Linux's find_dynamic_major. */
+    static final int DYNAMIC_LOW_FIRST = 254;
+    static final int DYNAMIC_LOW_LAST = 234;
+    static final int DYNAMIC_HIGH_FIRST = 511;
+    static final int DYNAMIC_HIGH_LAST = 384;
+
+    private final Object lock = new Object();
+    private final TreeMap<Long, Region> regions = new TreeMap<>();
+    private final BitSet miscMinors = new BitSet();
+    private final Map<Integer, CharDevice> byNumber = new ConcurrentHashMap<>();
+    private final Map<String, CharDevice> byName = new ConcurrentHashMap<>();
+    private final KernelListener listener;
+    private volatile long revokeTimeoutMillis;
+
+    DeviceTable(KernelListener listener, long revokeTimeoutMillis) {
+        this.listener = listener;
+        this.revokeTimeoutMillis = revokeTimeoutMillis;
+        Region misc = new Region("misc", MiscDevice.MISC_MAJOR, 0, DeviceNumber.MINOR_LIMIT, KERNEL);
+        regions.put(key(misc.major(), 0), misc);
+    }
+
+    KernelListener listener() {
+        return listener;
+    }
+
+    long revokeTimeoutMillis() {
+        return revokeTimeoutMillis;
+    }
+
+    private static long key(int major, int minor) {
+        return (long) major << DeviceNumber.MINOR_BITS | minor;
+    }
+
+    // ---- regions ----
+
+    /** {@code __register_chrdev_region}: reserve a range, choosing a major when 0 is asked for. */
+    Region allocRegion(String module, String name, int major, int baseMinor, int count) {
+        checkName(name, "chrdev region");
+        if (major < 0 || major >= DeviceNumber.MAJOR_LIMIT) {
+            throw new KernelException(Errno.EINVAL, "chrdev region " + name + ": major " + major
+                    + " is out of range 0.." + (DeviceNumber.MAJOR_LIMIT - 1));
+        }
+        if (count < 1 || baseMinor < 0 || count > DeviceNumber.MINOR_LIMIT - baseMinor) {
+            throw new KernelException(Errno.EINVAL, "chrdev region " + name + ": minors " + baseMinor + "+"
+                    + count + " do not fit in 0.." + (DeviceNumber.MINOR_LIMIT - 1) + " (count must be at least 1)");
+        }
+        synchronized (lock) {
+            int m = major == 0 ? findDynamicMajor(name) : major;
+            Map.Entry<Long, Region> below = regions.floorEntry(key(m, baseMinor + count - 1));
+            if (below != null && below.getValue().overlaps(m, baseMinor, count)) {
+                Region r = below.getValue();
+                throw new KernelException(Errno.EBUSY, "chrdev region " + name + " " + m + ":" + baseMinor + "+"
+                        + count + ": overlaps " + r.name() + " " + m + ":" + r.baseMinor() + "+" + r.count()
+                        + " of module " + r.module());
+            }
+            Region region = new Region(name, m, baseMinor, count, module);
+            regions.put(key(m, baseMinor), region);
+            return region;
+        }
+    }
+
+    private int findDynamicMajor(String name) {
+        for (int m = DYNAMIC_LOW_FIRST; m >= DYNAMIC_LOW_LAST; m--) {
+            if (majorUnused(m)) {
+                return m;
+            }
+        }
+        for (int m = DYNAMIC_HIGH_FIRST; m >= DYNAMIC_HIGH_LAST; m--) {
+            if (majorUnused(m)) {
+                return m;
+            }
+        }
+        throw new KernelException(Errno.EBUSY, "chrdev region " + name + ": all dynamic majors (254..234, 511..384)"
+                + " are in use; free one or ask for a fixed major");
+    }
+
+    private boolean majorUnused(int major) {
+        return regions.subMap(key(major, 0), key(major + 1, 0)).isEmpty();
+    }
+
+    void freeRegion(Region region) {
+        synchronized (lock) {
+            regions.remove(key(region.major(), region.baseMinor()), region);
+        }
+    }
+
+    List<Region> regions() {
+        synchronized (lock) {
+            return List.copyOf(regions.values());
+        }
+    }
+
+    // ---- misc minors ----
+
+    int allocMiscMinor(String name, int minor) {
+        synchronized (lock) {
+            if (minor == MiscDevice.DYNAMIC_MINOR) {
+                int m = miscMinors.nextClearBit(MiscDevice.FIRST_DYNAMIC_MINOR);
+                if (m >= DeviceNumber.MINOR_LIMIT) {
+                    throw new KernelException(Errno.EBUSY, "misc " + name + ": no dynamic minor left");
+                }
+                miscMinors.set(m);
+                return m;
+            }
+            if (minor < 0 || minor >= DeviceNumber.MINOR_LIMIT) {
+                throw new KernelException(Errno.EINVAL, "misc " + name + ": minor " + minor + " is out of range; use "
+                        + MiscDevice.DYNAMIC_MINOR + " (MISC_DYNAMIC_MINOR) for a dynamic one");
+            }
+            if (miscMinors.get(minor)) {
+                CharDevice holder = byNumber.get(DeviceNumber.of(MiscDevice.MISC_MAJOR, minor).kernelEncoding());
+                throw new KernelException(Errno.EBUSY, "misc " + name + ": minor " + minor + " is taken"
+                        + (holder == null ? "" : " by " + holder.name() + " of module " + holder.module()));
+            }
+            miscMinors.set(minor);
+            return minor;
+        }
+    }
+
+    void freeMiscMinor(int minor) {
+        synchronized (lock) {
+            miscMinors.clear(minor);
+        }
+    }
+
+    // ---- devices ----
+
+    /**
+     * Adds a device. It is openable as soon as this returns, and the listener has been told.
+     * The caller has reserved the number (a region or a misc minor).
+     */
+    CharDevice addDevice(ModuleContext module, String name, DeviceNumber number, DeviceType type, FileOperations<?> ops) {
+        checkName(name, "device");
+        if (ops == null) {
+            throw new KernelException(Errno.EINVAL, "device " + name + ": no file operations given");
+        }
+        CharDevice device = new CharDevice(name, number, type, module, ops);
+        synchronized (lock) {
+            CharDevice same = byName.get(name);
+            if (same != null) {
+                throw new KernelException(Errno.EEXIST, "device " + name + ": the name is taken by " + same.number()
+                        + " of module " + same.module());
+            }
+            if (byNumber.containsKey(number.kernelEncoding())) {
+                throw new KernelException(Errno.EBUSY, "device " + name + ": number " + number + " is in use");
+            }
+            // Both maps are filled before the listener publishes the device, so whoever hears of it can open it.
+            byNumber.put(number.kernelEncoding(), device);
+            byName.put(name, device);
+        }
+        listener.deviceAdded(device);
+        return device;
+    }
+
+    /**
+     * Removes a device: revoke first (opens now fail with ENODEV, waiters wake, files release),
+     * then drop it from the tables so its number can be reused, then tell the listener.
+     */
+    void removeDevice(CharDevice device) {
+        boolean clean = device.revoke(revokeTimeoutMillis);
+        if (!clean) {
+            device.moduleContext().log("WARN", "operations on " + device.name() + " still running after "
+                    + revokeTimeoutMillis + " ms; removing the device anyway (their files release when they return)", null);
+        }
+        synchronized (lock) {
+            byNumber.remove(device.number().kernelEncoding(), device);
+            byName.remove(device.name(), device);
+        }
+        listener.deviceRemoved(device);
+    }
+
+    CharDevice lookup(DeviceNumber number) {
+        return byNumber.get(number.kernelEncoding());
+    }
+
+    CharDevice lookup(String name) {
+        return byName.get(name);
+    }
+
+    List<Device> devices() {
+        List<Device> all = new ArrayList<>(byNumber.values());
+        all.sort(Comparator.comparing(Device::number));
+        return all;
+    }
+
+    private static void checkName(String name, String what) {
+        if (name == null || name.isBlank() || name.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
+            throw new KernelException(Errno.EINVAL, what + " name '" + name + "': must be non-empty, without spaces or '/'");
+        }
+    }
+}

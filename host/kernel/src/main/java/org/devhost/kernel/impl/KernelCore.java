@@ -1,0 +1,136 @@
+package org.devhost.kernel.impl;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.ModuleInfo;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * The kernel singleton inside the framework: owns the {@link DeviceTable}, publishes each device as
+ * an OSGi service, posts device events, and writes the kernel's own log lines.
+ *
+ * <p>Lifecycle: the per-bundle registries depend on it, so SCR deactivates them (releasing their
+ * modules) before it; whatever is still registered when it deactivates is released here.
+ */
+@Component(service = KernelCore.class, immediate = true)
+public final class KernelCore implements KernelListener {
+    /** Framework property: how long revocation waits for operations in flight, in milliseconds. */
+    static final String REVOKE_TIMEOUT_PROPERTY = "devhost.revoke.timeout.ms";
+
+    private final Map<Device, ServiceRegistration<Device>> services = new ConcurrentHashMap<>();
+    private final Map<Bundle, ModuleContext> modules = new ConcurrentHashMap<>();
+    private BundleContext context;
+    private DeviceTable table;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile LoggerFactory loggers;
+
+    @Activate
+    void activate(BundleContext context) {
+        this.context = context;
+        long timeout = 5000;
+        String t = context.getProperty(REVOKE_TIMEOUT_PROPERTY);
+        if (t != null) {
+            timeout = Long.parseLong(t.trim());
+        }
+        this.table = new DeviceTable(this, timeout);
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (ModuleContext m : modules.values()) {
+            m.release();
+        }
+        modules.clear();
+    }
+
+    /** The module a bundle's registry works for; its name comes from the bundle's module header. */
+    ModuleContext attach(Bundle bundle) {
+        ModuleContext m = new ModuleContext(moduleName(bundle), table);
+        modules.put(bundle, m);
+        return m;
+    }
+
+    void detach(Bundle bundle, ModuleContext module) {
+        modules.remove(bundle, module);
+        module.release();
+    }
+
+    static String moduleName(Bundle bundle) {
+        return ModuleInfo.nameOf(bundle);
+    }
+
+    // ---- KernelListener ----
+
+    @Override
+    public void deviceAdded(Device device) {
+        Dictionary<String, Object> props = properties(device);
+        services.put(device, context.registerService(Device.class, device, props));
+        post(Device.TOPIC_ADDED, props);
+        log("INFO", device.module(), "registered " + device.type().label() + " device " + device.name() + " " + device.number(), null);
+    }
+
+    @Override
+    public void deviceRemoved(Device device) {
+        ServiceRegistration<Device> reg = services.remove(device);
+        if (reg != null) {
+            try {
+                reg.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the kernel bundle is stopping and the framework unregistered it first
+            }
+        }
+        post(Device.TOPIC_REMOVED, properties(device));
+        log("INFO", device.module(), "removed device " + device.name() + " " + device.number(), null);
+    }
+
+    @Override
+    public void log(String level, String module, String message, Throwable error) {
+        LoggerFactory f = loggers;
+        if (f == null) {
+            return;
+        }
+        Logger l = f.getLogger(module);
+        switch (level) {
+            case "ERROR" -> l.error("{}", message, error);
+            case "WARN" -> l.warn("{}", message, error);
+            case "DEBUG" -> l.debug("{}", message, error);
+            default -> l.info("{}", message, error);
+        }
+    }
+
+    private void post(String topic, Dictionary<String, Object> props) {
+        EventAdmin ea = events;
+        if (ea != null) {
+            ea.postEvent(new Event(topic, props));
+        }
+    }
+
+    private static Dictionary<String, Object> properties(Device d) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put(Device.NAME, d.name());
+        p.put(Device.MAJOR, d.number().major());
+        p.put(Device.MINOR, d.number().minor());
+        p.put(Device.TYPE, d.type().label());
+        p.put(Device.MODULE, d.module());
+        return p;
+    }
+}

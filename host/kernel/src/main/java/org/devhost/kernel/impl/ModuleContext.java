@@ -1,0 +1,133 @@
+package org.devhost.kernel.impl;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+
+/**
+ * What the kernel knows of one module (one bundle using the registry): the registrations it owns,
+ * the files it opened, and its wait queues.
+ *
+ * <p>Invariant: once {@link #release()} has run, {@code released} is true, the module owns nothing
+ * and every further registration attempt fails with ENODEV. Guarded by {@code this}; {@link
+ * #release()} closes things outside the lock so that revocation never runs under it.
+ */
+final class ModuleContext {
+    private final String name;
+    private final DeviceTable table;
+    private final Set<AutoCloseable> registrations = new LinkedHashSet<>();
+    private final Set<OpenFileImpl> openedFiles = new LinkedHashSet<>();
+    private final Set<WaitQueueImpl> queues = Collections.newSetFromMap(new WeakHashMap<>());
+    private boolean released;
+
+    ModuleContext(String name, DeviceTable table) {
+        this.name = name;
+        this.table = table;
+    }
+
+    String name() {
+        return name;
+    }
+
+    DeviceTable table() {
+        return table;
+    }
+
+    /** Records a new registration; fails when the module is already gone. */
+    synchronized void own(AutoCloseable registration) {
+        if (released) {
+            throw new KernelException(Errno.ENODEV, "register in module " + name + ": the module is unloading");
+        }
+        registrations.add(registration);
+    }
+
+    synchronized void disown(AutoCloseable registration) {
+        registrations.remove(registration);
+    }
+
+    synchronized void opened(OpenFileImpl file) {
+        if (released) {
+            file.close();
+            throw new KernelException(Errno.ENODEV, "open " + file.deviceName() + " from module " + name
+                    + ": the module is unloading");
+        }
+        openedFiles.add(file);
+    }
+
+    synchronized void closed(OpenFileImpl file) {
+        openedFiles.remove(file);
+    }
+
+    WaitQueueImpl newWaitQueue(java.util.concurrent.locks.Lock lock) {
+        WaitQueueImpl q = new WaitQueueImpl(lock);
+        synchronized (this) {
+            queues.add(q);
+        }
+        return q;
+    }
+
+    /** Wakes every waiter of this module so each re-checks its condition and its file's revocation. */
+    void wakeAllQueues() {
+        List<WaitQueueImpl> snapshot;
+        synchronized (this) {
+            snapshot = new ArrayList<>(queues);
+        }
+        for (WaitQueueImpl q : snapshot) {
+            q.wakeAll();
+        }
+    }
+
+    synchronized boolean owns(AutoCloseable registration) {
+        return registrations.contains(registration);
+    }
+
+    synchronized int registrationCount() {
+        return registrations.size();
+    }
+
+    /**
+     * The module is going away: close the files it opened and every registration it still holds,
+     * newest first (the reverse of init, as Rust drops fields), whatever its own exit code did.
+     */
+    void release() {
+        List<AutoCloseable> regs;
+        List<OpenFileImpl> files;
+        synchronized (this) {
+            if (released) {
+                return;
+            }
+            released = true;
+            regs = new ArrayList<>(registrations);
+            files = new ArrayList<>(openedFiles);
+        }
+        for (OpenFileImpl f : files) {
+            f.close();
+        }
+        Collections.reverse(regs);
+        if (!regs.isEmpty()) {
+            log("INFO", "releasing " + regs.size() + " registration(s) left open by the module", null);
+        }
+        for (AutoCloseable r : regs) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                log("ERROR", "releasing " + r + " failed: " + e, e);
+            }
+        }
+        wakeAllQueues();
+    }
+
+    void log(String level, String message, Throwable error) {
+        table.listener().log(level, name, message, error);
+    }
+
+    @Override
+    public String toString() {
+        return "module " + name;
+    }
+}

@@ -1,0 +1,87 @@
+package org.devhost.kernel.impl;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+import org.devhost.kernel.ChrdevRegion;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceNumber;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.OpenFile;
+import org.devhost.kernel.Region;
+import org.devhost.kernel.WaitQueue;
+
+/** The {@link DeviceRegistry} one module sees: the shared table, with ownership recorded. */
+final class ModuleRegistry implements DeviceRegistry {
+    private final ModuleContext module;
+
+    ModuleRegistry(ModuleContext module) {
+        this.module = module;
+    }
+
+    ModuleContext context() {
+        return module;
+    }
+
+    @Override
+    public String moduleName() {
+        return module.name();
+    }
+
+    @Override
+    public ChrdevRegion chrdevRegion(String name, int major, int baseMinor, int count) {
+        return ChrdevRegionImpl.allocate(module, name, major, baseMinor, count);
+    }
+
+    @Override
+    public MiscDevice registerMisc(String name, int minor, FileOperations<?> operations) {
+        return MiscDeviceImpl.register(module, name, minor, operations);
+    }
+
+    @Override
+    public WaitQueue newWaitQueue(Lock lock) {
+        return module.newWaitQueue(lock);
+    }
+
+    @Override
+    public List<Device> devices() {
+        return module.table().devices();
+    }
+
+    @Override
+    public Optional<Device> device(String name) {
+        return Optional.ofNullable(module.table().lookup(name));
+    }
+
+    @Override
+    public Optional<Device> device(DeviceNumber number) {
+        return Optional.ofNullable(module.table().lookup(number));
+    }
+
+    @Override
+    public List<Region> regions() {
+        return module.table().regions();
+    }
+
+    @Override
+    public OpenFile open(String name, int flags) {
+        CharDevice d = module.table().lookup(name);
+        if (d == null) {
+            throw new KernelException(Errno.ENOENT, "open " + name + ": no device has that name");
+        }
+        return d.open(flags, module);
+    }
+
+    @Override
+    public OpenFile open(DeviceNumber number, int flags) {
+        CharDevice d = module.table().lookup(number);
+        if (d == null) {
+            throw new KernelException(Errno.ENXIO, "open " + number + ": no device has that number");
+        }
+        return d.open(flags, module);
+    }
+}
