@@ -83,8 +83,8 @@ public final class Main {
         Map<String, String> c = new HashMap<>();
         c.put("org.osgi.framework.storage", home.resolve("cache").toString());
         c.put("org.osgi.framework.storage.clean", "onFirstInit");
-        // The kernel log keeps debug lines from drivers (rust_print logs at every level).
-        c.put("org.osgi.service.log.admin.loglevel", "DEBUG");
+        // INFO and up reach the kernel log (DEBUG would fill it with SCR tracing).
+        c.put("org.osgi.service.log.admin.loglevel", "INFO");
         c.put("felix.fileinstall.dir", System.getProperty("devhost.deploy", Path.of("deploy").toAbsolutePath().toString()));
         c.put("felix.fileinstall.poll", "1000");
         c.put("felix.fileinstall.noInitialDelay", "true");

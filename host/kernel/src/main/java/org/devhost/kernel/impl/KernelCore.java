@@ -69,6 +69,11 @@ public final class KernelCore implements KernelListener {
         return m;
     }
 
+    /** The module context of a bundle that uses the registry, if any. */
+    ModuleContext module(Bundle bundle) {
+        return modules.get(bundle);
+    }
+
     void detach(Bundle bundle, ModuleContext module) {
         modules.remove(bundle, module);
         module.release();

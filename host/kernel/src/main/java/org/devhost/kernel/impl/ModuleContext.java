@@ -95,13 +95,28 @@ final class ModuleContext {
      * newest first (the reverse of init, as Rust drops fields), whatever its own exit code did.
      */
     void release() {
+        closeEverything(true, "releasing");
+    }
+
+    /**
+     * The module's init failed and nothing of it is running: close what the failed init left
+     * registered, but stay usable, because the component framework may retry the init with this
+     * same registry instance.
+     *
+     * @return how many registrations were closed
+     */
+    int reapAfterFailedInit() {
+        return closeEverything(false, "init failed; releasing");
+    }
+
+    private int closeEverything(boolean forever, String why) {
         List<AutoCloseable> regs;
         List<OpenFileImpl> files;
         synchronized (this) {
             if (released) {
-                return;
+                return 0;
             }
-            released = true;
+            released = forever;
             regs = new ArrayList<>(registrations);
             files = new ArrayList<>(openedFiles);
         }
@@ -110,7 +125,7 @@ final class ModuleContext {
         }
         Collections.reverse(regs);
         if (!regs.isEmpty()) {
-            log("INFO", "releasing " + regs.size() + " registration(s) left open by the module", null);
+            log("INFO", why + " " + regs.size() + " registration(s) left open by the module", null);
         }
         for (AutoCloseable r : regs) {
             try {
@@ -120,6 +135,7 @@ final class ModuleContext {
             }
         }
         wakeAllQueues();
+        return regs.size();
     }
 
     void log(String level, String message, Throwable error) {

@@ -1,0 +1,59 @@
+package org.devhost.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * The framework every integration test runs: the host's runtime bundles and kernel as
+ * {@code ./devhost} starts them, without the console, plus whichever drivers a test asks for.
+ * The jars come from {@code target/bundles}, which the build fills from this module's dependencies.
+ */
+final class HostOptions {
+    private HostOptions() {}
+
+    /** Infrastructure in start order; drivers are named by artifactId without the prefix. */
+    private static final List<String> INFRA = List.of(
+            "org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component",
+            "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.scr",
+            "org.apache.felix.metatype", "org.apache.felix.eventadmin",
+            "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command",
+            "org.devhost.kernel", "org.devhost.shell");
+
+    static Option[] host(String... drivers) {
+        List<Option> o = new ArrayList<>();
+        o.add(frameworkProperty("org.osgi.service.log.admin.loglevel").value("INFO"));
+        o.add(frameworkProperty("devhost.revoke.timeout.ms").value("5000"));
+        o.add(cleanCaches());
+        o.add(junitBundles());
+        for (String b : INFRA) {
+            o.add(bundle(jar(b)));
+        }
+        for (String d : drivers) {
+            o.add(bundle(jar(driverArtifact(d))));
+        }
+        return options(o.toArray(new Option[0]));
+    }
+
+    static String driverArtifact(String driver) {
+        return "org.devhost.drivers." + driver;
+    }
+
+    /** The URL of a bundle jar copied by the build. */
+    static String jar(String artifactId) {
+        File f = new File(System.getProperty("itest.bundles", "target/bundles"), artifactId + ".jar");
+        if (!f.isFile()) {
+            throw new IllegalStateException("missing " + f + " (run through Maven: mvn verify); have "
+                    + Arrays.toString(f.getParentFile().list()));
+        }
+        return f.toURI().toString();
+    }
+}
