@@ -134,12 +134,12 @@ final class CharDevice implements Device {
     }
 
     /**
-     * Takes the device away from its driver, in Linux's order for a forced unload.
-     *
-     * @return true when every file was released within the wait; false when some operation was
-     *     still running in the driver when the wait ran out (it keeps its file until it returns)
+     * Starts taking the device away from its driver, in Linux's order for a forced unload; {@link
+     * #awaitReleased} then waits for the rest. Split in two so that a caller removing several
+     * devices revokes them all before waiting for any (a blocked reader on one device must not
+     * wait for a slow read on another). Idempotent.
      */
-    boolean revoke(long timeoutMillis) {
+    void beginRevoke() {
         // 1. New opens and new operations fail with ENODEV from here on.
         revoked = true;
         // 2. Callers blocked in a kernel wait wake up, see the revocation and leave with ENODEV.
@@ -149,11 +149,19 @@ final class CharDevice implements Device {
         for (OpenFileImpl f : files) {
             f.dropOpenReference();
         }
-        // 4. Bounded wait for operations in flight to finish.
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    /**
+     * 4. Waits until operations in flight have finished and every file is released, or the
+     * deadline ({@link System#nanoTime()}) passes.
+     *
+     * @return true when every file was released; false when some operation was still running in
+     *     the driver at the deadline (its file releases when it returns)
+     */
+    boolean awaitReleased(long deadlineNanos) {
         synchronized (this) {
             while (refs.get() > 0) {
-                long left = deadline - System.nanoTime();
+                long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }

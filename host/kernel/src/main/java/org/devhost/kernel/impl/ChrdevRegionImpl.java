@@ -1,6 +1,7 @@
 package org.devhost.kernel.impl;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.devhost.kernel.ChrdevRegion;
 import org.devhost.kernel.Device;
@@ -15,7 +16,7 @@ import org.devhost.kernel.Region;
  * A reserved region and the devices registered in it, minor by minor. Guarded by {@code this};
  * close removes devices outside the lock.
  */
-final class ChrdevRegionImpl implements ChrdevRegion {
+final class ChrdevRegionImpl implements ChrdevRegion, Registration {
     private final ModuleContext module;
     private final Region region;
     private final List<CharDevice> devices = new ArrayList<>();
@@ -76,6 +77,11 @@ final class ChrdevRegionImpl implements ChrdevRegion {
     }
 
     @Override
+    public synchronized void beginRevoke() {
+        devices.forEach(CharDevice::beginRevoke);
+    }
+
+    @Override
     public void close() {
         List<CharDevice> toRemove;
         synchronized (this) {
@@ -85,9 +91,8 @@ final class ChrdevRegionImpl implements ChrdevRegion {
             closed = true;
             toRemove = new ArrayList<>(devices);
         }
-        for (int i = toRemove.size() - 1; i >= 0; i--) {
-            module.table().removeDevice(toRemove.get(i));
-        }
+        Collections.reverse(toRemove); // the last registered goes first, as Rust drops in reverse
+        module.table().removeDevices(toRemove);
         module.table().freeRegion(region);
         module.disown(this);
     }

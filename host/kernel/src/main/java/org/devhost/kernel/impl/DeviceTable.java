@@ -182,20 +182,28 @@ final class DeviceTable {
     }
 
     /**
-     * Removes a device: revoke first (opens now fail with ENODEV, waiters wake, files release),
-     * then drop it from the tables so its number can be reused, then tell the listener.
+     * Removes devices: revoke them all first (opens now fail with ENODEV, waiters wake, files
+     * release), wait for their operations in flight under one shared deadline, then drop them
+     * from the tables so the numbers can be reused, then tell the listener.
      */
-    void removeDevice(CharDevice device) {
-        boolean clean = device.revoke(revokeTimeoutMillis);
-        if (!clean) {
-            device.moduleContext().log("WARN", "operations on " + device.name() + " still running after "
-                    + revokeTimeoutMillis + " ms; removing the device anyway (their files release when they return)", null);
+    void removeDevices(List<CharDevice> devices) {
+        for (CharDevice d : devices) {
+            d.beginRevoke();
         }
-        synchronized (lock) {
-            byNumber.remove(device.number().kernelEncoding(), device);
-            byName.remove(device.name(), device);
+        long deadline = System.nanoTime() + revokeTimeoutMillis * 1_000_000L;
+        for (CharDevice d : devices) {
+            if (!d.awaitReleased(deadline)) {
+                d.moduleContext().log("WARN", "operations on " + d.name() + " still running after " + revokeTimeoutMillis
+                        + " ms; removing the device anyway (their files release when they return)", null);
+            }
         }
-        listener.deviceRemoved(device);
+        for (CharDevice d : devices) {
+            synchronized (lock) {
+                byNumber.remove(d.number().kernelEncoding(), d);
+                byName.remove(d.name(), d);
+            }
+            listener.deviceRemoved(d);
+        }
     }
 
     CharDevice lookup(DeviceNumber number) {

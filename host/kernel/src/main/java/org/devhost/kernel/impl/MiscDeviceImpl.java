@@ -9,7 +9,7 @@ import org.devhost.kernel.KernelException;
 import org.devhost.kernel.MiscDevice;
 
 /** One misc device and its minor. Close is idempotent (the first caller does the work). */
-final class MiscDeviceImpl implements MiscDevice {
+final class MiscDeviceImpl implements MiscDevice, Registration {
     private final ModuleContext module;
     private final CharDevice device;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -45,11 +45,16 @@ final class MiscDeviceImpl implements MiscDevice {
     }
 
     @Override
+    public void beginRevoke() {
+        device.beginRevoke();
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        module.table().removeDevice(device);
+        module.table().removeDevices(java.util.List.of(device));
         module.table().freeMiscMinor(device.number().minor());
         module.disown(this);
     }

@@ -20,7 +20,7 @@ import org.devhost.kernel.KernelException;
 final class ModuleContext {
     private final String name;
     private final DeviceTable table;
-    private final Set<AutoCloseable> registrations = new LinkedHashSet<>();
+    private final Set<Registration> registrations = new LinkedHashSet<>();
     private final Set<OpenFileImpl> openedFiles = new LinkedHashSet<>();
     private final Set<WaitQueueImpl> queues = Collections.newSetFromMap(new WeakHashMap<>());
     private boolean released;
@@ -39,14 +39,14 @@ final class ModuleContext {
     }
 
     /** Records a new registration; fails when the module is already gone. */
-    synchronized void own(AutoCloseable registration) {
+    synchronized void own(Registration registration) {
         if (released) {
             throw new KernelException(Errno.ENODEV, "register in module " + name + ": the module is unloading");
         }
         registrations.add(registration);
     }
 
-    synchronized void disown(AutoCloseable registration) {
+    synchronized void disown(Registration registration) {
         registrations.remove(registration);
     }
 
@@ -82,7 +82,7 @@ final class ModuleContext {
         }
     }
 
-    synchronized boolean owns(AutoCloseable registration) {
+    synchronized boolean owns(Registration registration) {
         return registrations.contains(registration);
     }
 
@@ -110,7 +110,7 @@ final class ModuleContext {
     }
 
     private int closeEverything(boolean forever, String why) {
-        List<AutoCloseable> regs;
+        List<Registration> regs;
         List<OpenFileImpl> files;
         synchronized (this) {
             if (released) {
@@ -127,10 +127,12 @@ final class ModuleContext {
         if (!regs.isEmpty()) {
             log("INFO", why + " " + regs.size() + " registration(s) left open by the module", null);
         }
-        for (AutoCloseable r : regs) {
+        // Revoke every device first, so that each bounded wait below overlaps the others.
+        regs.forEach(Registration::beginRevoke);
+        for (Registration r : regs) {
             try {
                 r.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 log("ERROR", "releasing " + r + " failed: " + e, e);
             }
         }
