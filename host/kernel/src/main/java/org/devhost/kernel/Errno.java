@@ -20,13 +20,22 @@ public enum Errno {
     EBUSY(16, "Device or resource busy"),
     EEXIST(17, "File exists"),
     ENODEV(19, "No such device"),
+    ENOTDIR(20, "Not a directory"),
+    EISDIR(21, "Is a directory"),
     EINVAL(22, "Invalid argument"),
+    ENFILE(23, "Too many open files in system"),
+    EMFILE(24, "Too many open files"),
     ENOTTY(25, "Inappropriate ioctl for device"),
     ENOSPC(28, "No space left on device"),
     ESPIPE(29, "Illegal seek"),
+    EROFS(30, "Read-only file system"),
+    EPIPE(32, "Broken pipe"),
     ERANGE(34, "Numerical result out of range"),
     ENOSYS(38, "Function not implemented"),
-    EOVERFLOW(75, "Value too large for defined data type");
+    ELOOP(40, "Too many levels of symbolic links"),
+    EOVERFLOW(75, "Value too large for defined data type"),
+    EOPNOTSUPP(95, "Operation not supported"),
+    ETIMEDOUT(110, "Connection timed out");
 
     private final int number;
     private final String description;
@@ -52,11 +61,20 @@ public enum Errno {
      * @throws IllegalArgumentException if the number is not one the kernel knows
      */
     public static Errno of(int number) {
+        Errno e = orNull(number);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown errno " + number);
+        }
+        return e;
+    }
+
+    /** The errno with this number, or null when the kernel does not know it. */
+    public static Errno orNull(int number) {
         for (Errno e : values()) {
             if (e.number == number) {
                 return e;
             }
         }
-        throw new IllegalArgumentException("unknown errno " + number);
+        return null;
     }
 }

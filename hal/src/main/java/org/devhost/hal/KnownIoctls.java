@@ -1,0 +1,66 @@
+package org.devhost.hal;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The ioctls devhost knows by name (x86-64 numbers). {@code dev:ioctl} takes these names; any other
+ * command is given as a number.
+ */
+public final class KnownIoctls {
+    public static final int TCGETS = 0x5401;
+    public static final int TIOCGWINSZ = 0x5413;
+    public static final int TIOCSWINSZ = 0x5414;
+    public static final int FIONREAD = 0x541B;
+    public static final int TIOCGPTN = 0x80045430;
+    public static final int TIOCSPTLCK = 0x40045431;
+    public static final int KVM_GET_API_VERSION = 0xAE00;
+    public static final int KVM_CHECK_EXTENSION = 0xAE03;
+    public static final int LOOP_CTL_GET_FREE = 0x4C82;
+    public static final int LOOP_CONFIGURE = 0x4C0A;
+    public static final int LOOP_GET_STATUS64 = 0x4C05;
+    public static final int BLKGETSIZE64 = 0x80081272;
+    public static final int TUNSETIFF = 0x400454CA;
+    public static final int RNDGETENTCNT = 0x80045200;
+    public static final int GPIO_GET_CHIPINFO_IOCTL = 0x8044B401;
+    public static final int I2C_SLAVE = 0x0703;
+    public static final int EVIOCGNAME_256 = 0x81004506;
+    public static final int RTC_RD_TIME = 0x80247009;
+    public static final int WDIOC_GETSUPPORT = 0x80285700;
+
+    private static final List<KnownIoctl> TABLE = List.of(
+            new KnownIoctl("TCGETS", TCGETS, KnownIoctl.Arg.OUT, 60, "get terminal attributes (struct termios)"),
+            new KnownIoctl("TIOCGWINSZ", TIOCGWINSZ, KnownIoctl.Arg.OUT, 8, "get window size (rows, cols, xpixel, ypixel)"),
+            new KnownIoctl("TIOCSWINSZ", TIOCSWINSZ, KnownIoctl.Arg.IN, 8, "set window size (rows, cols, xpixel, ypixel)"),
+            new KnownIoctl("FIONREAD", FIONREAD, KnownIoctl.Arg.OUT, 4, "bytes waiting to be read"),
+            new KnownIoctl("TIOCGPTN", TIOCGPTN, KnownIoctl.Arg.OUT, 4, "pty number of a /dev/ptmx master"),
+            new KnownIoctl("TIOCSPTLCK", TIOCSPTLCK, KnownIoctl.Arg.IN, 4, "lock (1) or unlock (0) the pty slave"),
+            new KnownIoctl("KVM_GET_API_VERSION", KVM_GET_API_VERSION, KnownIoctl.Arg.NONE, 0, "KVM API version (12)"),
+            new KnownIoctl("KVM_CHECK_EXTENSION", KVM_CHECK_EXTENSION, KnownIoctl.Arg.VALUE, 0, "is a KVM extension available"),
+            new KnownIoctl("LOOP_CTL_GET_FREE", LOOP_CTL_GET_FREE, KnownIoctl.Arg.NONE, 0, "number of a free loop device"),
+            new KnownIoctl("LOOP_CONFIGURE", LOOP_CONFIGURE, KnownIoctl.Arg.IN, 304, "set up a loop device (struct loop_config)"),
+            new KnownIoctl("LOOP_GET_STATUS64", LOOP_GET_STATUS64, KnownIoctl.Arg.OUT, 232, "loop device status (struct loop_info64)"),
+            new KnownIoctl("BLKGETSIZE64", BLKGETSIZE64, KnownIoctl.Arg.OUT, 8, "block device size in bytes"),
+            new KnownIoctl("TUNSETIFF", TUNSETIFF, KnownIoctl.Arg.IN, 40, "attach to a tun/tap interface (struct ifreq)"),
+            new KnownIoctl("RNDGETENTCNT", RNDGETENTCNT, KnownIoctl.Arg.OUT, 4, "entropy count of the random pool"),
+            new KnownIoctl("GPIO_GET_CHIPINFO_IOCTL", GPIO_GET_CHIPINFO_IOCTL, KnownIoctl.Arg.OUT, 68, "GPIO chip name, label, lines"),
+            new KnownIoctl("I2C_SLAVE", I2C_SLAVE, KnownIoctl.Arg.VALUE, 0, "select the I2C slave address"),
+            new KnownIoctl("EVIOCGNAME", EVIOCGNAME_256, KnownIoctl.Arg.OUT, 256, "input device name"),
+            new KnownIoctl("RTC_RD_TIME", RTC_RD_TIME, KnownIoctl.Arg.OUT, 36, "read the RTC time (struct rtc_time)"),
+            new KnownIoctl("WDIOC_GETSUPPORT", WDIOC_GETSUPPORT, KnownIoctl.Arg.OUT, 40, "watchdog info (struct watchdog_info)"));
+
+    private KnownIoctls() {}
+
+    public static List<KnownIoctl> all() {
+        return TABLE;
+    }
+
+    /** By name, case-insensitive. */
+    public static Optional<KnownIoctl> byName(String name) {
+        return TABLE.stream().filter(k -> k.name().equalsIgnoreCase(name)).findFirst();
+    }
+
+    public static Optional<KnownIoctl> byValue(int value) {
+        return TABLE.stream().filter(k -> k.value() == value).findFirst();
+    }
+}

@@ -1,0 +1,41 @@
+package org.devhost.hal.impl;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+
+/**
+ * libc by JNA direct mapping: fixed signatures, no varargs, addresses passed as {@code long}
+ * (64-bit Linux), so a call costs one JNI transition and no argument objects. Every method throws
+ * {@link LastErrorException} carrying errno when the call returns -1.
+ */
+final class LibC {
+    static {
+        Native.register(LibC.class, "c");
+    }
+
+    private LibC() {}
+
+    static native int open(String path, int flags) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    static native long read(int fd, long buf, long count) throws LastErrorException;
+
+    static native long write(int fd, long buf, long count) throws LastErrorException;
+
+    static native long pread(int fd, long buf, long count, long offset) throws LastErrorException;
+
+    static native long pwrite(int fd, long buf, long count, long offset) throws LastErrorException;
+
+    static native long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+    /** ioctl with an integer argument. */
+    static native int ioctl(int fd, long request, long arg) throws LastErrorException;
+
+    static native int poll(long fds, long nfds, int timeout) throws LastErrorException;
+
+    static native int fstat(int fd, long statbuf) throws LastErrorException;
+
+    static final int O_NOFOLLOW = 0400000;
+    static final int O_CLOEXEC = 02000000;
+}
