@@ -5,6 +5,7 @@ import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -26,13 +27,14 @@ final class HostOptions {
             "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.scr",
             "org.apache.felix.metatype", "org.apache.felix.eventadmin",
             "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command",
-            "org.devhost.kernel", "org.devhost.shell");
+            "org.devhost.kernel", "org.devhost.hal", "org.devhost.shell");
 
     static Option[] host(String... drivers) {
         List<Option> o = new ArrayList<>();
         o.add(frameworkProperty("org.osgi.service.log.admin.loglevel").value("INFO"));
         o.add(frameworkProperty("devhost.revoke.timeout.ms").value("5000"));
         o.add(cleanCaches());
+        o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         o.add(junitBundles());
         for (String b : INFRA) {
             o.add(bundle(jar(b)));

@@ -1,0 +1,118 @@
+package org.devhost.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.OpenFile;
+import org.devhost.kernel.OpenFlags;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+
+/** Real host nodes reached through the kernel registry (hostdev over the HAL), in Felix. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerMethod.class)
+public class HostdevIT {
+    private static final List<String> NODES = List.of("/dev/zero", "/dev/full", "/dev/kvm");
+
+    @Configuration
+    public Option[] config() {
+        return HostOptions.host("hostdev");
+    }
+
+    private BundleContext context;
+
+    @Before
+    public void inFramework() {
+        context = FrameworkUtil.getBundle(getClass()).getBundleContext();
+    }
+
+    @Test
+    public void readsZeroGetsEnospcAndTalksToKvmThenClosesEveryDescriptorOnUnload() throws Exception {
+        Await.until("DeviceRegistry", () -> context.getServiceReference(DeviceRegistry.class) != null);
+        DeviceRegistry registry = context.getService(context.getServiceReference(DeviceRegistry.class));
+        Await.until("hostdev devices", () -> registry.device("host_zero").isPresent());
+
+        OpenFile zero = registry.open("host_zero", OpenFlags.O_RDONLY);
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        buf.put(0, (byte) 9);
+        assertEquals(4096, zero.read(buf));
+        assertEquals(0, buf.get(0));
+
+        OpenFile full = registry.open("host_full", OpenFlags.O_WRONLY);
+        KernelException e = expect(() -> full.write(ByteBuffer.wrap(new byte[16])));
+        assertEquals(Errno.ENOSPC, e.errno());
+
+        OpenFile kvm = null;
+        if (Files.exists(Path.of("/dev/kvm"))) {
+            kvm = registry.open("host_kvm", OpenFlags.O_RDWR);
+            assertEquals(12, kvm.ioctl(0xAE00, 0));
+        } else {
+            System.out.println("HostdevIT: /dev/kvm is absent on this machine; skipping the KVM check");
+        }
+        assertTrue("the process holds the real nodes now: " + deviceDescriptors(), deviceDescriptors().containsAll(
+                kvm == null ? List.of("/dev/zero", "/dev/full") : NODES));
+
+        Bundle hostdev = bundle("org.devhost.drivers.hostdev");
+        hostdev.stop(); // with the three files still open
+
+        List<String> left = deviceDescriptors().stream().filter(NODES::contains).collect(Collectors.toList());
+        assertTrue("descriptors left after unload: " + left, left.isEmpty());
+        assertEquals(Errno.ENODEV, expect(() -> zero.read(ByteBuffer.allocate(1))).errno());
+        assertTrue(registry.device("host_zero").isEmpty());
+        zero.close();
+        full.close();
+        if (kvm != null) {
+            kvm.close();
+        }
+    }
+
+    private Bundle bundle(String bsn) {
+        for (Bundle b : context.getBundles()) {
+            if (bsn.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + bsn);
+    }
+
+    /** Link targets of this process's descriptors that are device nodes. */
+    private static List<String> deviceDescriptors() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException gone) {
+                    return "";
+                }
+            }).filter(t -> t.startsWith("/dev/")).collect(Collectors.toList());
+        }
+    }
+
+    private static KernelException expect(Runnable r) {
+        try {
+            r.run();
+        } catch (KernelException e) {
+            return e;
+        }
+        throw new AssertionError("expected a KernelException");
+    }
+}
