@@ -30,6 +30,15 @@ public interface ChrdevRegion extends AutoCloseable {
      */
     Device register(FileOperations<?> operations);
 
+    /**
+     * Registers a named device on a given minor of the region, for regions whose minors are not
+     * filled in order (Linux's {@code mem}: {@code null} is 1:3, {@code zero} 1:5).
+     *
+     * @throws KernelException EINVAL when the minor is outside the region, EBUSY when it is
+     *     registered already, EEXIST when the name is taken, ENODEV when the region is closed
+     */
+    Device register(int minor, String name, FileOperations<?> operations);
+
     @Override
     void close();
 }

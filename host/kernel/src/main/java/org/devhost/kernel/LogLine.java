@@ -8,11 +8,11 @@ import java.time.Instant;
  * @param sequence increasing number of the line since the kernel started
  * @param time when it was logged
  * @param uptimeNanos nanoseconds since the kernel started, as dmesg's {@code [seconds.micros]}
- * @param level the OSGi log level name (AUDIT, ERROR, WARN, INFO, DEBUG, TRACE)
+ * @param level the printk level
  * @param source the module or bundle that logged it
  * @param message the text, with the exception (if any) appended
  */
-public record LogLine(long sequence, Instant time, long uptimeNanos, String level, String source, String message) {
+public record LogLine(long sequence, Instant time, long uptimeNanos, KernLevel level, String source, String message) {
     /** {@code [    1.234567] source: message}, the dmesg layout. */
     @Override
     public String toString() {

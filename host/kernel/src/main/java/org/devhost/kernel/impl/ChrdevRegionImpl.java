@@ -77,6 +77,21 @@ final class ChrdevRegionImpl implements ChrdevRegion, Registration {
     }
 
     @Override
+    public synchronized Device register(int minor, String name, FileOperations<?> operations) {
+        if (closed) {
+            throw new KernelException(Errno.ENODEV, "register in region " + region.name() + ": the region is closed");
+        }
+        if (minor < region.baseMinor() || minor >= region.baseMinor() + region.count()) {
+            throw new KernelException(Errno.EINVAL, "register " + name + " in region " + region.name() + ": minor "
+                    + minor + " is outside " + region.baseMinor() + ".." + (region.baseMinor() + region.count() - 1));
+        }
+        CharDevice d = module.table().addDevice(module, name, DeviceNumber.of(region.major(), minor), DeviceType.CHAR,
+                operations);
+        devices.add(d);
+        return d;
+    }
+
+    @Override
     public synchronized void beginRevoke() {
         devices.forEach(CharDevice::beginRevoke);
     }

@@ -2,16 +2,20 @@ package org.devhost.kernel.impl;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
-import org.devhost.kernel.KernelLog;
+import java.util.Map;
 import java.util.Optional;
-import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.KernLevel;
+import org.devhost.kernel.KernelLog;
 import org.devhost.kernel.LogLine;
+import org.devhost.kernel.ModuleInfo;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -19,23 +23,55 @@ import org.osgi.service.log.LogEntry;
 import org.osgi.service.log.LogLevel;
 import org.osgi.service.log.LogListener;
 import org.osgi.service.log.LogReaderService;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.admin.LoggerAdmin;
 
 /**
- * The kernel log ring buffer, filled from the OSGi Log Service. Keeps the newest {@value #CAPACITY}
- * lines; the framework's own event chatter (service and bundle events below WARN) is left out so
- * that the ring holds what drivers and the kernel said. Guarded by {@code ring}.
+ * The kernel log ring buffer, filled from the OSGi Log Service.
+ *
+ * <p>What goes in: everything from driver modules (which get DEBUG level, so {@code pr_debug}
+ * lines are kept), and WARN and up from everyone else. SCR's own tracing of a driver's components
+ * ("bundle x:1.0 (12)[...] : ...") and the framework's event chatter stay out below WARN, so the
+ * ring holds what drivers and the kernel said.
  */
 @Component(service = KernelLog.class, immediate = true)
-public final class KernelLogComponent implements KernelLog, LogListener {
+public final class KernelLogComponent implements KernelLog, LogListener, SynchronousBundleListener {
     static final int CAPACITY = 2048;
 
-    private final ArrayDeque<LogLine> ring = new ArrayDeque<>(CAPACITY);
-    private long startMillis;
-    private long sequence;
+    private final LogRing ring = new LogRing(CAPACITY);
+    private BundleContext context;
+
+    private volatile LoggerAdmin loggerAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void setLoggerAdmin(LoggerAdmin admin) {
+        loggerAdmin = admin;
+        BundleContext c = context;
+        if (c != null) {
+            for (Bundle b : c.getBundles()) {
+                debugLevelForModules(b);
+            }
+        }
+    }
+
+    void unsetLoggerAdmin(LoggerAdmin admin) {
+        if (loggerAdmin == admin) {
+            loggerAdmin = null;
+        }
+    }
 
     @Activate
-    void activate() {
-        startMillis = System.currentTimeMillis();
+    void activate(BundleContext context) {
+        this.context = context;
+        context.addBundleListener(this);
+        for (Bundle b : context.getBundles()) {
+            debugLevelForModules(b);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(this);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -47,28 +83,51 @@ public final class KernelLogComponent implements KernelLog, LogListener {
         reader.removeLogListener(this);
     }
 
+    /** Before a driver starts, let its loggers log at DEBUG. */
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        if (event.getType() == BundleEvent.RESOLVED) {
+            debugLevelForModules(event.getBundle());
+        }
+    }
+
+    private void debugLevelForModules(Bundle b) {
+        LoggerAdmin admin = loggerAdmin;
+        if (admin != null && b.getSymbolicName() != null && ModuleInfo.of(b).isPresent()) {
+            admin.getLoggerContext(b.getSymbolicName()).setLogLevels(Map.of(Logger.ROOT_LOGGER_NAME, LogLevel.DEBUG));
+        }
+    }
+
     @Override
     public void logged(LogEntry entry) {
         LogLevel level = entry.getLogLevel();
-        String logger = entry.getLoggerName();
-        if (logger != null && logger.startsWith("Events.") && !level.implies(LogLevel.WARN)) {
-            return;
-        }
+        Bundle bundle = entry.getBundle();
         String message = entry.getMessage();
+        if (!level.implies(LogLevel.WARN) && !level.implies(LogLevel.AUDIT)) {
+            String logger = entry.getLoggerName();
+            boolean chatter = (logger != null && logger.startsWith("Events."))
+                    || (bundle != null && message.startsWith("bundle " + bundle.getSymbolicName() + ":"));
+            if (chatter) {
+                return;
+            }
+        }
         Throwable t = entry.getException();
         if (t != null) {
             StringWriter w = new StringWriter();
             t.printStackTrace(new PrintWriter(w));
             message = message + "\n" + w.toString().stripTrailing();
         }
-        String source = source(entry.getBundle(), logger);
-        synchronized (ring) {
-            if (ring.size() == CAPACITY) {
-                ring.removeFirst();
-            }
-            long up = Math.max(0, entry.getTime() - startMillis) * 1_000_000L;
-            ring.addLast(new LogLine(++sequence, Instant.ofEpochMilli(entry.getTime()), up, level.name(), source, message));
-        }
+        ring.add(entry.getTime(), kernLevel(level), source(bundle, entry.getLoggerName()), message);
+    }
+
+    static KernLevel kernLevel(LogLevel level) {
+        return switch (level) {
+            case AUDIT -> KernLevel.NOTICE;
+            case ERROR -> KernLevel.ERR;
+            case WARN -> KernLevel.WARNING;
+            case INFO -> KernLevel.INFO;
+            default -> KernLevel.DEBUG;
+        };
     }
 
     /**
@@ -81,7 +140,8 @@ public final class KernelLogComponent implements KernelLog, LogListener {
             if (module.isPresent()) {
                 return module.get().name();
             }
-            if ("org.devhost.kernel".equals(bundle.getSymbolicName()) && logger != null && !logger.contains(".")) {
+            if ("org.devhost.kernel".equals(bundle.getSymbolicName()) && logger != null && !logger.contains(".")
+                    && !logger.equals(Logger.ROOT_LOGGER_NAME)) {
                 return logger;
             }
             return bundle.getSymbolicName();
@@ -91,15 +151,11 @@ public final class KernelLogComponent implements KernelLog, LogListener {
 
     @Override
     public List<LogLine> lines() {
-        synchronized (ring) {
-            return List.copyOf(ring);
-        }
+        return ring.lines();
     }
 
     @Override
     public void clear() {
-        synchronized (ring) {
-            ring.clear();
-        }
+        ring.clear();
     }
 }

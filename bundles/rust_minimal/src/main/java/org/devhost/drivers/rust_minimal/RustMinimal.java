@@ -1,0 +1,44 @@
+package org.devhost.drivers.rust_minimal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.devhost.kernel.KernelModule;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * Rust minimal sample ({@code samples/rust/rust_minimal.rs}): the smallest module. Init builds a
+ * list and says so; drop prints the list. No devices.
+ */
+@KernelModule(name = "rust_minimal", author = "Rust for Linux Contributors",
+        description = "Rust minimal sample", license = "GPL")
+@Component(immediate = true)
+public final class RustMinimal {
+    private final Logger log;
+    private final List<Integer> numbers = new ArrayList<>();
+
+    @Activate
+    public RustMinimal(@Reference(service = LoggerFactory.class) Logger log) {
+        this.log = log;
+        log.info("Rust minimal sample (init)");
+        log.info("Am I built-in? false");
+        numbers.add(72);
+        numbers.add(108);
+        numbers.add(200);
+    }
+
+    /** The numbers init pushed. */
+    List<Integer> numbers() {
+        return List.copyOf(numbers);
+    }
+
+    @Deactivate
+    void drop() {
+        log.info("My numbers are {}", numbers);
+        log.info("Rust minimal sample (exit)");
+    }
+}

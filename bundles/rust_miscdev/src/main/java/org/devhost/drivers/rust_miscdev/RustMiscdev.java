@@ -1,0 +1,99 @@
+package org.devhost.drivers.rust_miscdev;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.File;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelModule;
+import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.WaitQueue;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * Rust miscellaneous device sample ({@code samples/rust/rust_miscdev.rs}): one misc device whose
+ * files share at most {@value #MAX_TOKENS} tokens. A write adds a token, waiting while all are
+ * held; a read takes one and returns the byte {@code 0x01}, waiting while none is held. A read with
+ * an empty buffer or at an offset above 0 returns 0 (so {@code cat} reads one token per open).
+ *
+ * <p>Waits end as every kernel wait does: EAGAIN with O_NONBLOCK, EINTR on interrupt, ENODEV when
+ * the driver is unloaded. Invariant: {@code 0 <= tokens <= MAX_TOKENS}, guarded by {@code lock}.
+ */
+@KernelModule(name = "rust_miscdev", author = "Rust for Linux Contributors",
+        description = "Rust miscellaneous device sample", license = "GPL")
+@Component(immediate = true)
+public final class RustMiscdev implements FileOperations<Void> {
+    static final int MAX_TOKENS = 3;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final WaitQueue stateChanged;
+    private int tokens;
+    private final Logger log;
+    private final MiscDevice device;
+
+    @Activate
+    public RustMiscdev(@Reference DeviceRegistry registry, @Reference(service = LoggerFactory.class) Logger log) {
+        this.log = log;
+        log.info("Rust miscellaneous device sample (init)");
+        stateChanged = registry.newWaitQueue(lock);
+        device = registry.registerMisc("rust_miscdev", MiscDevice.DYNAMIC_MINOR, this);
+    }
+
+    @Deactivate
+    void drop() {
+        device.close();
+        log.info("Rust miscellaneous device sample (exit)");
+    }
+
+    @Override
+    public Void open(File file) {
+        return null;
+    }
+
+    @Override
+    public int read(Void data, File file, ByteBuffer dst, long offset) {
+        if (!dst.hasRemaining() || offset > 0) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            stateChanged.waitUntil(file, () -> tokens > 0);
+            tokens--;
+        } finally {
+            lock.unlock();
+        }
+        stateChanged.wakeAll();
+        dst.put((byte) 1);
+        return 1;
+    }
+
+    @Override
+    public int write(Void data, File file, ByteBuffer src, long offset) {
+        lock.lock();
+        try {
+            stateChanged.waitUntil(file, () -> tokens < MAX_TOKENS);
+            tokens++;
+        } finally {
+            lock.unlock();
+        }
+        stateChanged.wakeAll();
+        int n = src.remaining();
+        src.position(src.limit());
+        return n;
+    }
+
+    /** Tokens held now (for tests and tools). */
+    int tokens() {
+        lock.lock();
+        try {
+            return tokens;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package org.devhost.drivers.rust_random;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.File;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelModule;
+import org.devhost.kernel.MiscDevice;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Rust random device sample ({@code samples/rust/rust_random.rs}): a misc device whose reads fill
+ * the whole buffer with random bytes and whose writes are mixed into the generator's seed. Both
+ * take the full length. {@link SecureRandom} stands in for the kernel's getrandom pool; it is
+ * thread-safe.
+ */
+@KernelModule(name = "rust_random", author = "Rust for Linux Contributors",
+        description = "Just use /dev/urandom: Now with early-boot safety", license = "GPL")
+@Component(immediate = true)
+public final class RustRandom implements FileOperations<Void> {
+    private final SecureRandom random = new SecureRandom();
+    private final MiscDevice device;
+
+    @Activate
+    public RustRandom(@Reference DeviceRegistry registry) {
+        device = registry.registerMisc("rust_random", MiscDevice.DYNAMIC_MINOR, this);
+    }
+
+    @Deactivate
+    void drop() {
+        device.close();
+    }
+
+    @Override
+    public Void open(File file) {
+        return null;
+    }
+
+    @Override
+    public int read(Void data, File file, ByteBuffer dst, long offset) {
+        byte[] bytes = new byte[dst.remaining()];
+        random.nextBytes(bytes);
+        dst.put(bytes);
+        return bytes.length;
+    }
+
+    @Override
+    public int write(Void data, File file, ByteBuffer src, long offset) {
+        byte[] bytes = new byte[src.remaining()];
+        src.get(bytes);
+        random.setSeed(bytes); // adds to the seed, never replaces it
+        return bytes.length;
+    }
+}

@@ -1,0 +1,26 @@
+package org.devhost.kernel;
+
+import org.osgi.service.log.Logger;
+
+/**
+ * printk for drivers: logs through an OSGi {@link Logger} at the nearest OSGi level, with the
+ * printk level in front ({@link KernLevel#prefix()}) so the kernel log keeps all eight.
+ * Placeholders are the Log Service's {@code {}}, as in Rust's {@code pr_info!("{}", x)}.
+ *
+ * <pre>{@code
+ * Printk.log(log, KernLevel.NOTICE, "loaded {} devices", 2);
+ * }</pre>
+ */
+public final class Printk {
+    private Printk() {}
+
+    public static void log(Logger logger, KernLevel level, String format, Object... args) {
+        String f = level.prefix() + format;
+        switch (level) {
+            case EMERG, ALERT, CRIT, ERR -> logger.error(f, args);
+            case WARNING -> logger.warn(f, args);
+            case NOTICE, INFO -> logger.info(f, args);
+            default -> logger.debug(f, args);
+        }
+    }
+}
