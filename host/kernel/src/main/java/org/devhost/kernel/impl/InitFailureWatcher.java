@@ -1,6 +1,12 @@
 package org.devhost.kernel.impl;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.framework.Bundle;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -25,6 +31,11 @@ import org.osgi.service.log.LogReaderService;
  */
 @Component(immediate = true)
 public final class InitFailureWatcher implements LogListener {
+    private static final int CHECKS = 40;
+    private static final long CHECK_DELAY_MS = 25;
+
+    private ScheduledExecutorService timer;
+
     @Reference
     private KernelCore core;
 
@@ -40,6 +51,20 @@ public final class InitFailureWatcher implements LogListener {
         reader.removeLogListener(this);
     }
 
+    @Activate
+    void activate() {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "devhost init-failure watcher");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
+    }
+
     @Override
     public void logged(LogEntry entry) {
         if (entry.getLogLevel() != LogLevel.ERROR || entry.getBundle() == null) {
@@ -47,25 +72,49 @@ public final class InitFailureWatcher implements LogListener {
         }
         Bundle bundle = entry.getBundle();
         ModuleContext module = core.module(bundle);
-        if (module == null || module.registrationCount() == 0 || !initFailed(bundle)) {
+        if (module == null || module.registrationCount() == 0) {
             return;
         }
+        // SCR logs the error before it records the failed state: look again shortly, a few times.
         Throwable cause = entry.getException();
-        module.log("ERROR", "init failed: " + (cause == null ? entry.getMessage() : cause.getMessage()), null);
-        module.reapAfterFailedInit();
+        String reason = cause == null ? entry.getMessage() : cause.getMessage();
+        check(bundle, module, reason, 0);
     }
 
-    /** True when a component of the bundle failed to activate and none of its components is active. */
-    private boolean initFailed(Bundle bundle) {
+    private void check(Bundle bundle, ModuleContext module, String reason, int attempt) {
+        try {
+            timer.schedule(() -> {
+                switch (state(bundle)) {
+                    case FAILED -> {
+                        module.log("ERROR", "init failed: " + reason, null);
+                        module.reapAfterFailedInit();
+                    }
+                    case UNDECIDED -> {
+                        if (attempt < CHECKS) {
+                            check(bundle, module, reason, attempt + 1);
+                        }
+                    }
+                    default -> { }
+                }
+            }, CHECK_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the kernel is going down; it releases every module itself
+        }
+    }
+
+    private enum InitState { ACTIVE, FAILED, UNDECIDED }
+
+    /** FAILED when a component of the bundle failed to activate and none of its components is active. */
+    private InitState state(Bundle bundle) {
         boolean failed = false;
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(bundle)) {
             for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
                 if (c.state == ComponentConfigurationDTO.ACTIVE) {
-                    return false;
+                    return InitState.ACTIVE;
                 }
                 failed |= c.state == ComponentConfigurationDTO.FAILED_ACTIVATION;
             }
         }
-        return failed;
+        return failed ? InitState.FAILED : InitState.UNDECIDED;
     }
 }

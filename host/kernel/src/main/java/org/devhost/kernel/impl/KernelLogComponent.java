@@ -103,7 +103,8 @@ public final class KernelLogComponent implements KernelLog, LogListener, Synchro
         LogLevel level = entry.getLogLevel();
         Bundle bundle = entry.getBundle();
         String message = entry.getMessage();
-        if (!level.implies(LogLevel.WARN) && !level.implies(LogLevel.AUDIT)) {
+        // LogLevel.WARN.implies(x): x is WARN or more severe (ERROR, AUDIT)
+        if (!LogLevel.WARN.implies(level)) {
             String logger = entry.getLoggerName();
             boolean chatter = (logger != null && logger.startsWith("Events."))
                     || (bundle != null && message.startsWith("bundle " + bundle.getSymbolicName() + ":"));

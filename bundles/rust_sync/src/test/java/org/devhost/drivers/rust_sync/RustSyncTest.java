@@ -1,0 +1,20 @@
+package org.devhost.drivers.rust_sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.devhost.kernel.LogLine;
+import org.devhost.kernel.impl.StandaloneKernel;
+import org.junit.jupiter.api.Test;
+
+class RustSyncTest {
+    @Test
+    void initUsesTheMutexTheWaitQueueAndAnAtomic() throws InterruptedException {
+        StandaloneKernel kernel = new StandaloneKernel();
+        new RustSync(kernel.load("rust_sync"), kernel.logger("rust_sync")).drop();
+        assertEquals(List.of("Rust synchronisation primitives sample (init)", "Value: 10",
+                "Value: 11 (changed by the helper thread, seen after a wait on the condition)",
+                "Value: 11 (atomic)", "Rust synchronisation primitives sample (exit)"),
+                kernel.log().lines().stream().map(LogLine::message).toList());
+    }
+}
