@@ -33,6 +33,7 @@ public @interface KernelModule {
     String DESCRIPTION = "description";
     String LICENSE = "license";
     String ALIAS = "alias";
+    String READONLY = "readonly";
 
     /** The module name, as {@code lsmod} shows it (e.g. {@code rust_chrdev}). */
     @Attribute(NAMESPACE)
@@ -49,4 +50,11 @@ public @interface KernelModule {
 
     @Attribute(ALIAS)
     String[] alias() default {};
+
+    /**
+     * Parameters that cannot change once the module is loaded (permission 0444 in Linux):
+     * {@link ModuleParameters#set} refuses them with EPERM.
+     */
+    @Attribute(READONLY)
+    String[] readonly() default {};
 }

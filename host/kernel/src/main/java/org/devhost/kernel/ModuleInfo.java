@@ -12,7 +12,8 @@ import org.osgi.framework.wiring.BundleRevision;
  *
  * <p>Immutable value.
  */
-public record ModuleInfo(String name, String author, String description, String license, List<String> alias) {
+public record ModuleInfo(String name, String author, String description, String license, List<String> alias,
+        List<String> readonly) {
 
     /** The metadata of a bundle, or empty when the bundle is not a driver module (or is uninstalled). */
     public static Optional<ModuleInfo> of(Bundle bundle) {
@@ -25,16 +26,21 @@ public record ModuleInfo(String name, String author, String description, String 
             return Optional.empty();
         }
         Map<String, Object> a = caps.get(0).getAttributes();
-        Object alias = a.get(KernelModule.ALIAS);
-        List<String> aliases = alias instanceof List<?> l ? l.stream().map(String::valueOf).filter(s -> !s.isEmpty()).toList()
-                : alias == null || alias.toString().isEmpty() ? List.of() : List.of(alias.toString());
         return Optional.of(new ModuleInfo(String.valueOf(a.get(KernelModule.NAMESPACE)), text(a, KernelModule.AUTHOR),
-                text(a, KernelModule.DESCRIPTION), text(a, KernelModule.LICENSE), aliases));
+                text(a, KernelModule.DESCRIPTION), text(a, KernelModule.LICENSE), list(a.get(KernelModule.ALIAS)),
+                list(a.get(KernelModule.READONLY))));
     }
 
     /** The module name of a bundle: its {@link KernelModule} name, or else its symbolic name. */
     public static String nameOf(Bundle bundle) {
         return of(bundle).map(ModuleInfo::name).orElseGet(bundle::getSymbolicName);
+    }
+
+    private static List<String> list(Object value) {
+        if (value instanceof List<?> l) {
+            return l.stream().map(String::valueOf).filter(s -> !s.isEmpty()).toList();
+        }
+        return value == null || value.toString().isEmpty() ? List.of() : List.of(value.toString());
     }
 
     private static String text(Map<String, Object> attrs, String key) {

@@ -27,20 +27,21 @@ public final class Scull {
 
     @ObjectClassDefinition(name = "scull", description = "scull module parameters")
     public @interface Config {
+        // Metatype and DS read "__" in a method name as "_": scull__quantum is the parameter scull_quantum.
         @AttributeDefinition(description = "bytes per quantum")
-        int scull_quantum() default ScullSettings.DEFAULT_QUANTUM;
+        int scull__quantum() default ScullSettings.DEFAULT_QUANTUM;
 
         @AttributeDefinition(description = "quanta per quantum set")
-        int scull_qset() default ScullSettings.DEFAULT_QSET;
+        int scull__qset() default ScullSettings.DEFAULT_QSET;
 
         @AttributeDefinition(description = "number of scull devices")
-        int scull_nr_devs() default 4;
+        int scull__nr__devs() default 4;
 
         @AttributeDefinition(description = "number of scullpipe devices")
-        int scull_p_nr_devs() default 4;
+        int scull__p__nr__devs() default 4;
 
         @AttributeDefinition(description = "bytes in each pipe's buffer")
-        int scull_p_buffer() default ScullSettings.DEFAULT_P_BUFFER;
+        int scull__p__buffer() default ScullSettings.DEFAULT_P_BUFFER;
     }
 
     private final ChrdevRegion scull;
@@ -50,13 +51,13 @@ public final class Scull {
     @Activate
     public Scull(@Reference DeviceRegistry registry, @Reference(service = LoggerFactory.class) Logger log, Config config) {
         this.log = log;
-        ScullSettings settings = new ScullSettings(config.scull_quantum(), config.scull_qset(), config.scull_p_buffer());
-        scull = registry.chrdevRegion("scull", DeviceRegistry.DYNAMIC_MAJOR, 0, config.scull_nr_devs());
-        for (int i = 0; i < config.scull_nr_devs(); i++) {
+        ScullSettings settings = new ScullSettings(config.scull__quantum(), config.scull__qset(), config.scull__p__buffer());
+        scull = registry.chrdevRegion("scull", DeviceRegistry.DYNAMIC_MAJOR, 0, config.scull__nr__devs());
+        for (int i = 0; i < config.scull__nr__devs(); i++) {
             scull.register(new ScullDevice(settings));
         }
-        pipes = registry.chrdevRegion("scullpipe", DeviceRegistry.DYNAMIC_MAJOR, 0, config.scull_p_nr_devs());
-        for (int i = 0; i < config.scull_p_nr_devs(); i++) {
+        pipes = registry.chrdevRegion("scullpipe", DeviceRegistry.DYNAMIC_MAJOR, 0, config.scull__p__nr__devs());
+        for (int i = 0; i < config.scull__p__nr__devs(); i++) {
             pipes.register(new ScullPipe(registry, settings));
         }
         log.info("scull: major {}, scullpipe: major {}, quantum {}, qset {}", scull.major(), pipes.major(),

@@ -44,11 +44,11 @@ class ScullTest {
     static Scull.Config config(int quantum, int qset, int pipeBuffer) {
         return new Scull.Config() {
             public Class<? extends Annotation> annotationType() { return Scull.Config.class; }
-            public int scull_quantum() { return quantum; }
-            public int scull_qset() { return qset; }
-            public int scull_nr_devs() { return 4; }
-            public int scull_p_nr_devs() { return 4; }
-            public int scull_p_buffer() { return pipeBuffer; }
+            public int scull__quantum() { return quantum; }
+            public int scull__qset() { return qset; }
+            public int scull__nr__devs() { return 4; }
+            public int scull__p__nr__devs() { return 4; }
+            public int scull__p__buffer() { return pipeBuffer; }
         };
     }
 
