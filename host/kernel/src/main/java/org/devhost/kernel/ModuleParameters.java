@@ -40,4 +40,10 @@ public interface ModuleParameters {
      *     Configuration Admin is not running
      */
     void set(String module, Map<String, String> values);
+
+    /**
+     * Replaces the module's parameters with exactly these values, before it loads ({@code insmod
+     * m p=v}): what an earlier load was given does not carry over. Checked as {@link #set}.
+     */
+    void load(String module, Map<String, String> values);
 }

@@ -128,6 +128,15 @@ public final class ModuleParametersComponent implements ModuleParameters {
 
     @Override
     public void set(String module, Map<String, String> values) {
+        store(module, values, false);
+    }
+
+    @Override
+    public void load(String module, Map<String, String> values) {
+        store(module, values, true);
+    }
+
+    private void store(String module, Map<String, String> values, boolean replace) {
         Module m = module(module);
         Map<String, AttributeDefinition> ads = declared(m);
         boolean loaded = m.bundle().getState() == Bundle.ACTIVE;
@@ -139,7 +148,7 @@ public final class ModuleParametersComponent implements ModuleParameters {
                 typed.put(name, e.getValue()); // the module reports it as unknown and ignores it
                 continue;
             }
-            if (loaded && m.info().readonly().contains(name)) {
+            if (loaded && !replace && m.info().readonly().contains(name)) {
                 throw new KernelException(Errno.EPERM, "parameter '" + name + "' of " + module
                         + " is read-only once the module is loaded; unload it and load it with the new value");
             }
@@ -151,7 +160,11 @@ public final class ModuleParametersComponent implements ModuleParameters {
         }
         try {
             Configuration c = cm.getConfiguration(m.info().name(), "?");
-            Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+            if (replace && typed.isEmpty()) {
+                c.delete(); // no parameters: the declared defaults apply
+                return;
+            }
+            Dictionary<String, Object> props = c.getProperties() == null || replace ? new Hashtable<>() : c.getProperties();
             typed.forEach(props::put);
             c.update(props);
         } catch (IOException e) {

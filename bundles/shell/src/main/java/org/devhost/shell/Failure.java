@@ -1,0 +1,29 @@
+package org.devhost.shell;
+
+import org.devhost.kernel.KernelException;
+
+/**
+ * How a command fails: Gogo reports the exception and the command's result is an error, never a
+ * success with an error printed. Messages read like the Linux tools': {@code dev:cat: /dev/x:
+ * Resource temporarily unavailable (EAGAIN)}.
+ */
+final class Failure {
+    private Failure() {}
+
+    /**
+     * {@code dev:<command>: <object>: <strerror> (<ENAME>)}, with the kernel's explanation before
+     * the strerror when it gave one ({@code open x: <explanation>: ...}); the original is the cause.
+     */
+    static KernelException of(String command, String object, KernelException e) {
+        String what = e.getMessage().substring(0, e.getMessage().lastIndexOf(": "));
+        int colon = what.indexOf(": ");
+        String detail = colon < 0 ? "" : ": " + what.substring(colon + 2);
+        return new KernelException(e.errno(), "dev:" + command + ": " + object + detail, e);
+    }
+
+    /** The kernel's message with the command in front, for errors whose detail matters (parameters, modules). */
+    static KernelException detailed(String command, KernelException e) {
+        String m = e.getMessage();
+        return new KernelException(e.errno(), "dev:" + command + ": " + m.substring(0, m.lastIndexOf(": ")), e);
+    }
+}

@@ -1,0 +1,240 @@
+package org.devhost.shell;
+
+import java.io.File;
+import java.net.URI;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.DeviceType;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernLevel;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.KernelLog;
+import org.devhost.kernel.LogLine;
+import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.ModuleParameters;
+import org.devhost.kernel.Operation;
+import org.devhost.kernel.Region;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The {@code dev} commands that look: {@code ls}, {@code majors}, {@code misc}, {@code lsmod},
+ * {@code modinfo}, {@code stat}, {@code dmesg}. Each returns its text, which Gogo prints.
+ */
+@Component(service = InspectCommands.class, property = {
+        "osgi.command.scope=dev",
+        "osgi.command.function=ls",
+        "osgi.command.function=majors",
+        "osgi.command.function=misc",
+        "osgi.command.function=lsmod",
+        "osgi.command.function=modinfo",
+        "osgi.command.function=stat",
+        "osgi.command.function=dmesg"})
+public final class InspectCommands {
+    private final DeviceRegistry registry;
+    private final KernelLog log;
+    private final ModuleParameters params;
+    private final BundleContext context;
+
+    @Activate
+    public InspectCommands(@Reference DeviceRegistry registry, @Reference KernelLog log,
+            @Reference ModuleParameters params, BundleContext context) {
+        this.registry = registry;
+        this.log = log;
+        this.params = params;
+        this.context = context;
+    }
+
+    @Descriptor("list devices: name, type, major:minor, owning module, open files, implemented operations")
+    public String ls() {
+        return ls("*");
+    }
+
+    @Descriptor("list the devices whose name matches a glob pattern")
+    public String ls(@Descriptor("glob pattern, e.g. rust_* or /dev/scull?") String pattern) {
+        PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + Devices.stripDev(pattern));
+        Table t = new Table("NAME", "TYPE", "DEVICE", "MODULE", ">OPEN", "OPS");
+        for (Device d : registry.devices()) {
+            if (m.matches(Path.of(d.name()))) {
+                t.row(d.name(), d.type().label(), d.number(), d.module(), d.openCount(), ops(d));
+            }
+        }
+        return t.toString();
+    }
+
+    @Descriptor("reserved character device numbers, as /proc/devices shows them")
+    public String majors() {
+        StringBuilder sb = new StringBuilder("Character devices:");
+        for (Region r : registry.regions()) {
+            sb.append('\n').append(String.format("%3d %s", r.major(), r.name()));
+        }
+        return sb.toString();
+    }
+
+    @Descriptor("misc devices (major 10) by minor, as /proc/misc shows them")
+    public String misc() {
+        return registry.devices().stream().filter(d -> d.type() == DeviceType.MISC)
+                .sorted(Comparator.comparing(Device::number))
+                .map(d -> String.format("%3d %s", d.number().minor(), d.name()))
+                .collect(Collectors.joining("\n"));
+    }
+
+    @Descriptor("loaded driver modules, as lsmod shows them: name, size, use count and users")
+    public String lsmod() {
+        Map<String, Integer> openByModule = new TreeMap<>();
+        for (Device d : registry.devices()) {
+            openByModule.merge(d.module(), d.openCount(), Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder(String.format("%-19s %8s  %s", "Module", "Size", "Used by"));
+        List<String[]> rows = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            Optional<ModuleInfo> info = ModuleInfo.of(b);
+            if (info.isEmpty() || b.getState() != Bundle.ACTIVE) {
+                continue;
+            }
+            String name = info.get().name();
+            List<String> users = dependents(b);
+            int used = openByModule.getOrDefault(name, 0) + users.size();
+            rows.add(new String[] {name, String.format("%-19s %8d  %d%s", name, size(b), used,
+                    users.isEmpty() ? "" : " " + String.join(",", users))});
+        }
+        rows.sort(Comparator.comparing(r -> r[0]));
+        rows.forEach(r -> sb.append('\n').append(r[1]));
+        return sb.toString();
+    }
+
+    @Descriptor("show a module's metadata and parameters, as modinfo does")
+    public String modinfo(@Descriptor("module name or bundle id") String module) {
+        Bundle b = bundle(module, "modinfo");
+        ModuleInfo info = ModuleInfo.of(b).orElseThrow();
+        StringBuilder sb = new StringBuilder();
+        line(sb, "filename", b.getLocation());
+        line(sb, "name", info.name());
+        line(sb, "author", info.author());
+        line(sb, "description", info.description());
+        line(sb, "license", info.license());
+        for (String a : info.alias()) {
+            line(sb, "alias", a);
+        }
+        line(sb, "version", b.getVersion().toString());
+        line(sb, "bundle", b.getSymbolicName() + " (" + b.getBundleId() + ")");
+        for (ModuleParameters.Parameter p : params.describe(info.name())) {
+            line(sb, "parm", p.name() + ":" + p.description() + " (" + p.type() + ")" + (p.readonly() ? " read-only" : ""));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static void line(StringBuilder sb, String key, String value) {
+        if (value != null && !value.isEmpty()) {
+            sb.append(String.format("%-16s%s%n", key + ":", value));
+        }
+    }
+
+    @Descriptor("show a device: type, number in both dev_t encodings, module, open files, operations")
+    public String stat(@Descriptor("device: name, /dev/name or major:minor") String device) {
+        Device d;
+        try {
+            d = Devices.find(registry, device);
+        } catch (KernelException e) {
+            throw Failure.of("stat", Devices.shown(device), e);
+        }
+        return String.join("\n",
+                "  Device: /dev/" + d.name(),
+                "    Type: " + d.type().label() + " (character device)",
+                "  Number: " + d.number() + " (major " + d.number().major() + ", minor " + d.number().minor() + ")",
+                "   dev_t: user 0x" + Long.toHexString(d.number().userEncoding()) + " (stat, makedev), kernel 0x"
+                        + Integer.toHexString(d.number().kernelEncoding()) + " (MKDEV)",
+                "  Module: " + d.module(),
+                "    Open: " + d.openCount(),
+                "     Ops: " + ops(d));
+    }
+
+    @Descriptor("print the kernel log ring buffer, as dmesg does")
+    public String dmesg(
+            @Descriptor("only lines at these levels: emerg, alert, crit, err, warn, notice, info, debug (comma-separated)")
+            @Parameter(names = {"-l", "--level"}, absentValue = "") String levels,
+            @Descriptor("clear the ring after printing")
+            @Parameter(names = {"-c", "--read-clear"}, presentValue = "true", absentValue = "false") boolean clear) {
+        List<KernLevel> wanted = new ArrayList<>();
+        if (!levels.isEmpty()) {
+            for (String l : levels.split(",")) {
+                try {
+                    wanted.add(KernLevel.parse(l.trim()));
+                } catch (KernelException e) {
+                    throw Failure.detailed("dmesg", e);
+                }
+            }
+        }
+        List<LogLine> lines = log.lines();
+        if (clear) {
+            log.clear();
+        }
+        return lines.stream().filter(l -> wanted.isEmpty() || wanted.contains(l.level()))
+                .map(LogLine::toString).collect(Collectors.joining("\n"));
+    }
+
+    /** The bundle of a module, by module name or bundle id; ENOENT when there is none. */
+    private Bundle bundle(String module, String command) {
+        for (Bundle b : context.getBundles()) {
+            Optional<ModuleInfo> info = ModuleInfo.of(b);
+            if (info.isPresent() && (info.get().name().equals(module) || String.valueOf(b.getBundleId()).equals(module))) {
+                return b;
+            }
+        }
+        throw new KernelException(Errno.ENOENT, "dev:" + command + ": module " + module
+                + " not found (give a module name from dev:lsmod or a driver's bundle id from lb)");
+    }
+
+    static String ops(Device d) {
+        return d.operations().stream().map(Operation::methodName).collect(Collectors.joining(","));
+    }
+
+    /** Modules wired to packages this bundle exports (the "Used by" list). */
+    private static List<String> dependents(Bundle b) {
+        List<String> names = new ArrayList<>();
+        BundleWiring w = b.adapt(BundleWiring.class);
+        if (w != null) {
+            for (BundleWire wire : w.getProvidedWires(null)) {
+                Bundle user = wire.getRequirer().getBundle();
+                String n = ModuleInfo.nameOf(user);
+                if (user != b && !names.contains(n)) {
+                    names.add(n);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The bundle's jar size in bytes, when it was installed from a file. */
+    private static long size(Bundle b) {
+        try {
+            String loc = b.getLocation();
+            if (loc.startsWith("reference:")) {
+                loc = loc.substring("reference:".length());
+            }
+            if (loc.startsWith("file:")) {
+                return new File(URI.create(loc)).length();
+            }
+        } catch (RuntimeException unreadable) {
+            // a location that is not a plain file URL has no size we can tell
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,231 @@
+package org.devhost.shell;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.ModuleParameters;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * {@code insmod} and {@code rmmod}: Felix's install/start/stop/uninstall with the kernel's rules.
+ * insmod applies parameters before init runs and takes back everything when the load fails;
+ * rmmod refuses a module in use unless forced.
+ */
+@Component(service = ModuleCommands.class, property = {
+        "osgi.command.scope=dev",
+        "osgi.command.function=insmod",
+        "osgi.command.function=rmmod"})
+public final class ModuleCommands {
+    /** How long insmod waits for the module's init to finish. */
+    static final long INIT_WAIT_MS = 10_000;
+    private static final Pattern ERRNO = Pattern.compile("\\((E[A-Z]+)\\)");
+
+    private final DeviceRegistry registry;
+    private final ModuleParameters params;
+    private final ServiceComponentRuntime scr;
+    private final BundleContext context;
+
+    @Activate
+    public ModuleCommands(@Reference DeviceRegistry registry, @Reference ModuleParameters params,
+            @Reference ServiceComponentRuntime scr, BundleContext context) {
+        this.registry = registry;
+        this.params = params;
+        this.scr = scr;
+        this.context = context;
+    }
+
+    @Descriptor("load a driver module: install and start its jar, with parameters applied before init runs")
+    public String insmod(@Descriptor("the driver's jar: a path or a URL") String jar,
+            @Descriptor("module parameters, name=value") String... parameters) throws InterruptedException {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String p : parameters) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new KernelException(Errno.EINVAL, "dev:insmod: parameter '" + p + "' is not name=value");
+            }
+            values.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        String location = location(jar);
+        Bundle b;
+        try {
+            b = context.installBundle(location);
+        } catch (BundleException e) {
+            throw new KernelException(e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR ? Errno.EEXIST : Errno.EINVAL,
+                    "dev:insmod: " + jar + ": cannot install it (" + e.getMessage() + ")");
+        }
+        try {
+            Optional<ModuleInfo> info = ModuleInfo.of(b);
+            if (b.getSymbolicName() == null || info.isEmpty()) {
+                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + ": "
+                        + (b.getSymbolicName() == null ? "not an OSGi bundle" : "bundle " + b.getSymbolicName()
+                        + " is not a driver module (no @KernelModule)") + "; nothing was loaded");
+            }
+            String module = info.get().name();
+            try {
+                params.load(module, values);
+            } catch (KernelException e) {
+                throw Failure.detailed("insmod", e);
+            }
+            try {
+                b.start();
+            } catch (BundleException e) {
+                throw new KernelException(Errno.EINVAL, "dev:insmod: " + module + ": cannot start (" + e.getMessage() + ")");
+            }
+            String failure = awaitInit(b);
+            if (failure != null) {
+                Matcher m = ERRNO.matcher(failure);
+                Errno errno = m.find() ? Optional.ofNullable(errnoNamed(m.group(1))).orElse(Errno.EIO) : Errno.EIO;
+                throw new KernelException(errno, "dev:insmod: " + module + ": init failed: " + failure);
+            }
+            StringBuilder sb = new StringBuilder(module + ": loaded (bundle " + b.getBundleId() + ")");
+            for (Device d : registry.devices()) {
+                if (d.module().equals(module)) {
+                    sb.append('\n').append(String.format("  %-16s %s %s", d.name(), d.type().label(), d.number()));
+                }
+            }
+            return sb.toString();
+        } catch (InterruptedException | RuntimeException e) {
+            uninstallQuietly(b);
+            throw e;
+        }
+    }
+
+    private static Errno errnoNamed(String name) {
+        try {
+            return Errno.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** A jar path must exist and carry a bundle manifest; URLs are left to the framework. */
+    private static String location(String jar) {
+        if (jar.contains(":") && !jar.startsWith("/")) {
+            return jar;
+        }
+        Path p = Path.of(jar).toAbsolutePath();
+        if (!Files.isRegularFile(p)) {
+            throw new KernelException(Errno.ENOENT, "dev:insmod: " + jar);
+        }
+        try (InputStream in = Files.newInputStream(p); JarInputStream j = new JarInputStream(in)) {
+            Manifest mf = j.getManifest();
+            if (mf == null || mf.getMainAttributes().getValue("Bundle-SymbolicName") == null) {
+                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar
+                        + ": not an OSGi bundle (no Bundle-SymbolicName in its manifest); nothing was loaded");
+            }
+        } catch (IOException e) {
+            throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + ": not a jar (" + e.getMessage() + ")");
+        }
+        return p.toUri().toString();
+    }
+
+    /**
+     * Waits until every component of the module has activated or one failed; returns the first
+     * failure's text, or null. A component still waiting for a service counts as loaded.
+     */
+    private String awaitInit(Bundle b) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + INIT_WAIT_MS;
+        while (true) {
+            boolean pending = false;
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+                List<ComponentConfigurationDTO> configs = new ArrayList<>(scr.getComponentConfigurationDTOs(d));
+                for (ComponentConfigurationDTO c : configs) {
+                    if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                        return c.failure == null ? "init threw" : firstLine(c.failure);
+                    }
+                    pending |= c.state == ComponentConfigurationDTO.SATISFIED && d.immediate;
+                }
+            }
+            if (!pending || System.currentTimeMillis() > deadline) {
+                return null;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static String firstLine(String trace) {
+        String line = trace.lines().findFirst().orElse(trace);
+        int colon = line.indexOf(": ");
+        return colon > 0 && line.substring(0, colon).matches("[\\w.$]+") ? line.substring(colon + 2) : line;
+    }
+
+    @Descriptor("unload a driver module; refused while its devices are open or other modules use it, unless -f")
+    public void rmmod(
+            @Descriptor("unload even when in use: open files are revoked and then fail with ENODEV")
+            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
+            @Descriptor("module name, as dev:lsmod shows it") String module) {
+        Bundle b = null;
+        for (Bundle x : context.getBundles()) {
+            if (ModuleInfo.of(x).map(i -> i.name().equals(module)).orElse(false)) {
+                b = x;
+            }
+        }
+        if (b == null || b.getState() != Bundle.ACTIVE) {
+            throw new KernelException(Errno.ENOENT, "dev:rmmod: Module " + module + " is not currently loaded");
+        }
+        int open = registry.devices().stream().filter(d -> d.module().equals(module)).mapToInt(Device::openCount).sum();
+        List<String> users = users(b);
+        if (!force && (open > 0 || !users.isEmpty())) {
+            throw new KernelException(Errno.EBUSY, "dev:rmmod: Module " + module + " is in use ("
+                    + (open > 0 ? open + " open file(s)" : "") + (open > 0 && !users.isEmpty() ? ", " : "")
+                    + (users.isEmpty() ? "" : "used by " + String.join(",", users)) + "); use -f to unload it anyway");
+        }
+        try {
+            b.uninstall();
+        } catch (BundleException e) {
+            throw new KernelException(Errno.EIO, "dev:rmmod: " + module + ": " + e.getMessage());
+        }
+        // Let the framework drop the old class loader now rather than at the next refresh.
+        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
+    }
+
+    private static List<String> users(Bundle b) {
+        List<String> names = new ArrayList<>();
+        BundleWiring w = b.adapt(BundleWiring.class);
+        if (w != null) {
+            for (BundleWire wire : w.getProvidedWires(null)) {
+                Bundle user = wire.getRequirer().getBundle();
+                if (user != b && ModuleInfo.of(user).isPresent() && !names.contains(ModuleInfo.nameOf(user))) {
+                    names.add(ModuleInfo.nameOf(user));
+                }
+            }
+        }
+        return names;
+    }
+
+    private static void uninstallQuietly(Bundle b) {
+        try {
+            b.uninstall();
+        } catch (BundleException | IllegalStateException ignored) {
+            // already gone
+        }
+    }
+}
