@@ -46,7 +46,9 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=lsmod",
         "osgi.command.function=modinfo",
         "osgi.command.function=stat",
-        "osgi.command.function=dmesg"})
+        "osgi.command.function=dmesg",
+        "osgi.command.function=devices",
+        "osgi.command.function=modules"})
 public final class InspectCommands {
     private final DeviceRegistry registry;
     private final KernelLog log;
@@ -188,6 +190,21 @@ public final class InspectCommands {
         }
         return lines.stream().filter(l -> wanted.isEmpty() || wanted.contains(l.level()))
                 .map(LogLine::toString).collect(Collectors.joining("\n"));
+    }
+
+    @Descriptor("names of the registered devices (the console completes device arguments with them)")
+    public List<String> devices() {
+        return registry.devices().stream().map(Device::name).sorted().collect(Collectors.toList());
+    }
+
+    @Descriptor("names of the installed driver modules (the console completes module arguments with them)")
+    public List<String> modules() {
+        List<String> names = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            ModuleInfo.of(b).ifPresent(i -> names.add(i.name()));
+        }
+        names.sort(null);
+        return names;
     }
 
     /** The bundle of a module, by module name or bundle id; ENOENT when there is none. */

@@ -16,6 +16,8 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * Starts the host: a Felix framework with the bundles of the distribution folder, in this order:
@@ -62,7 +64,17 @@ public final class Main {
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
         startAll(ctx, installLocations(ctx, extraJars));
         if (shell) {
-            startAll(ctx, install(ctx, jars(home.resolve("console").resolve(console))));
+            List<Bundle> consoleBundles = install(ctx, jars(home.resolve("console").resolve(console)));
+            // JLine finds its terminal providers through the thread context class loader; the
+            // console thread inherits this thread's, so make it JLine's own before the start.
+            ctx.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(consoleBundles);
+            for (Bundle b : consoleBundles) {
+                BundleWiring w = b.adapt(BundleWiring.class);
+                if ("org.jline".equals(b.getSymbolicName()) && w != null) {
+                    Thread.currentThread().setContextClassLoader(w.getClassLoader());
+                }
+            }
+            startAll(ctx, consoleBundles);
         }
 
         FrameworkEvent end = framework.waitForStop(0);
