@@ -54,6 +54,10 @@ public final class Main {
             }
         }
         String console = config.getOrDefault("devhost.console", System.console() != null ? "jline" : "plain");
+        if (console.equals("jline")) {
+            // etc/gosh_profile there adds Tab completion; the plain shell would fail on its commands
+            config.putIfAbsent("gosh.home", home.toString());
+        }
 
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.init();
@@ -101,7 +105,6 @@ public final class Main {
         c.put("felix.fileinstall.poll", "1000");
         c.put("felix.fileinstall.noInitialDelay", "true");
         c.put("felix.fileinstall.log.level", "2");
-        c.put("gosh.home", home.toString());
         // JVM -D options with these prefixes reach the framework too.
         for (String k : System.getProperties().stringPropertyNames()) {
             if (k.startsWith("devhost.") || k.startsWith("felix.") || k.startsWith("org.osgi.") || k.startsWith("gosh.")) {
