@@ -45,6 +45,24 @@ final class HostOptions {
         return options(o.toArray(new Option[0]));
     }
 
+    /**
+     * Builds the counting test driver ({@link org.devhost.itests.drivers.CountingDriver}) into a
+     * bundle jar of the given major version (outside the framework) and returns its URL.
+     */
+    static String countingDriver(int version) throws Exception {
+        java.io.File jar = new java.io.File(System.getProperty("itest.bundles", "target/bundles"),
+                "../itest_counting-" + version + ".jar");
+        try (java.io.InputStream in = org.ops4j.pax.tinybundles.TinyBundles.bundle()
+                .symbolicName("org.devhost.itests.counting")
+                .setHeader("Bundle-Version", version + ".0.0")
+                .addClass(org.devhost.itests.drivers.CountingDriver.class)
+                .setHeader("Import-Package", "org.devhost.kernel,*")
+                .build(org.ops4j.pax.tinybundles.TinyBundles.bndBuilder())) {
+            java.nio.file.Files.copy(in, jar.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return jar.getCanonicalFile().toURI().toString();
+    }
+
     static String driverArtifact(String driver) {
         return "org.devhost.drivers." + driver;
     }
