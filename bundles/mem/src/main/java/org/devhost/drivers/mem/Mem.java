@@ -30,11 +30,14 @@ public final class Mem {
     /** One row of mem.c's {@code devlist}. */
     record MemDev(int minor, String name, FileOperations<Void> ops) {}
 
-    /** Reads of zero and full: fill the buffer with zeros. */
+    /** Zeros to copy from; never written. */
+    private static final byte[] ZEROS = new byte[4096];
+
+    /** Reads of zero and full: fill the buffer with zeros, a page at a time. */
     static int readZero(ByteBuffer dst) {
         int n = dst.remaining();
         while (dst.hasRemaining()) {
-            dst.put((byte) 0);
+            dst.put(ZEROS, 0, Math.min(ZEROS.length, dst.remaining()));
         }
         return n;
     }
