@@ -15,6 +15,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
+import org.osgi.framework.AllServiceListener;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceEvent;
@@ -51,19 +52,28 @@ public final class Lifecycle {
         for (Bundle b : infra) {
             b.start();
         }
+        for (Bundle b : infra) {
+            if (b.getState() != Bundle.ACTIVE) {
+                throw new IllegalStateException(b.getSymbolicName() + " did not start");
+            }
+        }
         String chrdev;
         try (Stream<Path> s = Files.list(dist.resolve("drivers"))) {
             chrdev = s.filter(p -> p.getFileName().toString().contains("rust_chrdev")).findFirst().orElseThrow().toUri().toString();
         }
-        String empty = emptyBundle(storage).toUri().toString();
+        String empty = emptyBundle(storage, false).toUri().toString();
+        String emptyDs = emptyBundle(storage, true).toUri().toString();
 
         Semaphore added = new Semaphore(0);
         Semaphore removed = new Semaphore(0);
-        ctx.addServiceListener(e -> (e.getType() == ServiceEvent.REGISTERED ? added : removed).release(),
-                "(&(objectClass=org.devhost.kernel.Device)(device.module=rust_chrdev))");
+        // An AllServiceListener: the kernel API on this class path is not the kernel bundle's, and a
+        // plain ServiceListener would be filtered out as not seeing the same Device class.
+        AllServiceListener devices = e -> (e.getType() == ServiceEvent.REGISTERED ? added : removed).release();
+        ctx.addServiceListener(devices, "(&(objectClass=org.devhost.kernel.Device)(device.module=rust_chrdev))");
 
         long[][] driver = new long[3][cycles];
         long[][] baseline = new long[3][cycles];
+        long[][] ds = new long[3][cycles];
         for (int i = -cycles / 10; i < cycles; i++) { // the first tenth warms up and is not kept
             long t0 = System.nanoTime();
             Bundle b = ctx.installBundle(chrdev);
@@ -82,7 +92,18 @@ public final class Lifecycle {
             e.stop();
             long e2 = System.nanoTime();
             e.uninstall();
+
+            long d0 = System.nanoTime();
+            Bundle c = ctx.installBundle(emptyDs);
+            c.start(); // SCR activates an immediate component without references during the start
+            long d1 = System.nanoTime();
+            c.stop();
+            long d2 = System.nanoTime();
+            c.uninstall();
             if (i >= 0) {
+                ds[0][i] = d1 - d0;
+                ds[1][i] = d2 - d1;
+                ds[2][i] = d2 - d0;
                 driver[0][i] = t1 - t0;
                 driver[1][i] = t2 - t1;
                 driver[2][i] = t2 - t0;
@@ -95,6 +116,7 @@ public final class Lifecycle {
         for (int k = 0; k < 3; k++) {
             print("lifecycle_rust_chrdev_" + what[k], driver[k]);
             print("lifecycle_empty_activator_" + what[k], baseline[k]);
+            print("lifecycle_empty_component_" + what[k], ds[k]);
         }
         fw.stop();
         fw.waitForStop(10_000);
@@ -102,7 +124,8 @@ public final class Lifecycle {
 
     private static void await(Semaphore s, int n) throws InterruptedException {
         if (!s.tryAcquire(n, 10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("rust_chrdev devices did not come or go within 10 s");
+            System.err.println("rust_chrdev devices did not come or go within 10 s");
+            System.exit(1);
         }
     }
 
@@ -112,23 +135,34 @@ public final class Lifecycle {
         System.out.printf("%s,%d,%d%n", name, sorted[sorted.length / 2], sorted[(int) Math.ceil(sorted.length * 0.99) - 1]);
     }
 
-    /** A bundle with nothing but {@link EmptyActivator}. */
-    private static Path emptyBundle(Path dir) throws Exception {
+    /** A bundle with nothing but {@link EmptyActivator}, or with {@link EmptyComponent} as a DS component. */
+    private static Path emptyBundle(Path dir, boolean component) throws Exception {
         Manifest mf = new Manifest();
         mf.getMainAttributes().putValue("Manifest-Version", "1.0");
         mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
-        mf.getMainAttributes().putValue("Bundle-SymbolicName", "org.devhost.bench.empty");
+        mf.getMainAttributes().putValue("Bundle-SymbolicName", "org.devhost.bench.empty" + (component ? "ds" : ""));
         mf.getMainAttributes().putValue("Bundle-Version", "1.0.0");
-        mf.getMainAttributes().putValue("Bundle-Activator", EmptyActivator.class.getName());
-        mf.getMainAttributes().putValue("Import-Package", "org.osgi.framework");
-        Path jar = dir.resolve("empty-activator.jar");
-        String entry = EmptyActivator.class.getName().replace('.', '/') + ".class";
+        Class<?> type = component ? EmptyComponent.class : EmptyActivator.class;
+        if (component) {
+            mf.getMainAttributes().putValue("Service-Component", "OSGI-INF/empty.xml");
+        } else {
+            mf.getMainAttributes().putValue("Bundle-Activator", EmptyActivator.class.getName());
+            mf.getMainAttributes().putValue("Import-Package", "org.osgi.framework");
+        }
+        Path jar = dir.resolve(component ? "empty-component.jar" : "empty-activator.jar");
+        String entry = type.getName().replace('.', '/') + ".class";
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf);
                 InputStream in = Lifecycle.class.getClassLoader().getResourceAsStream(entry)) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             in.transferTo(bytes);
             out.putNextEntry(new JarEntry(entry));
             out.write(bytes.toByteArray());
+            if (component) {
+                out.putNextEntry(new JarEntry("OSGI-INF/empty.xml"));
+                out.write(("<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.4.0\" name=\"empty\" immediate=\"true\">"
+                        + "<implementation class=\"" + EmptyComponent.class.getName() + "\"/></scr:component>")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
         return jar;
     }

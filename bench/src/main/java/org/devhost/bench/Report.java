@@ -103,6 +103,9 @@ public final class Report {
         row("load + unload rust_chrdev, median (p99)", ms(cyc[0]) + " (" + ms(cyc[1]) + ")",
                 ms(emp[0]) + " (" + ms(emp[1]) + ") (empty activator)", x(cyc[0] / emp[0]), "<= 2.0x median",
                 cyc[0] / emp[0] <= 2.0);
+        double[] dsc = other.get("lifecycle_empty_component_cycle");
+        row("load + unload rust_chrdev vs an empty DS component, median (p99)", ms(cyc[0]) + " (" + ms(cyc[1]) + ")",
+                ms(dsc[0]) + " (" + ms(dsc[1]) + ") (empty DS component)", x(cyc[0] / dsc[0]), "(context)", true);
         double[] load = other.get("lifecycle_rust_chrdev_load");
         double[] unload = other.get("lifecycle_rust_chrdev_unload");
         double[] eload = other.get("lifecycle_empty_activator_load");
