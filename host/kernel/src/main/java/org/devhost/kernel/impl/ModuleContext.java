@@ -82,10 +82,6 @@ final class ModuleContext {
         }
     }
 
-    synchronized boolean owns(Registration registration) {
-        return registrations.contains(registration);
-    }
-
     synchronized int registrationCount() {
         return registrations.size();
     }
