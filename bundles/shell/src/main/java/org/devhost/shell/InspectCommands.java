@@ -28,8 +28,6 @@ import org.devhost.kernel.Operation;
 import org.devhost.kernel.Region;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.wiring.BundleWire;
-import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -112,7 +110,7 @@ public final class InspectCommands {
                 continue;
             }
             String name = info.get().name();
-            List<String> users = dependents(b);
+            List<String> users = Modules.users(b);
             int used = openByModule.getOrDefault(name, 0) + users.size();
             rows.add(new String[] {name, String.format("%-19s %8d  %d%s", name, size(b), used,
                     users.isEmpty() ? "" : " " + String.join(",", users))});
@@ -209,34 +207,12 @@ public final class InspectCommands {
 
     /** The bundle of a module, by module name or bundle id; ENOENT when there is none. */
     private Bundle bundle(String module, String command) {
-        for (Bundle b : context.getBundles()) {
-            Optional<ModuleInfo> info = ModuleInfo.of(b);
-            if (info.isPresent() && (info.get().name().equals(module) || String.valueOf(b.getBundleId()).equals(module))) {
-                return b;
-            }
-        }
-        throw new KernelException(Errno.ENOENT, "dev:" + command + ": module " + module
-                + " not found (give a module name from dev:lsmod or a driver's bundle id from lb)");
+        return Modules.find(context, module).orElseThrow(() -> new KernelException(Errno.ENOENT, "dev:" + command
+                + ": module " + module + " not found (give a module name from dev:lsmod or a driver's bundle id from lb)"));
     }
 
     static String ops(Device d) {
         return d.operations().stream().map(Operation::methodName).collect(Collectors.joining(","));
-    }
-
-    /** Modules wired to packages this bundle exports (the "Used by" list). */
-    private static List<String> dependents(Bundle b) {
-        List<String> names = new ArrayList<>();
-        BundleWiring w = b.adapt(BundleWiring.class);
-        if (w != null) {
-            for (BundleWire wire : w.getProvidedWires(null)) {
-                Bundle user = wire.getRequirer().getBundle();
-                String n = ModuleInfo.nameOf(user);
-                if (user != b && !names.contains(n)) {
-                    names.add(n);
-                }
-            }
-        }
-        return names;
     }
 
     /** The bundle's jar size in bytes, when it was installed from a file. */

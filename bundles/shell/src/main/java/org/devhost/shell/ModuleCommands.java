@@ -24,8 +24,6 @@ import org.devhost.kernel.ModuleParameters;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.wiring.BundleWire;
-import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -182,17 +180,12 @@ public final class ModuleCommands {
             @Descriptor("unload even when in use: open files are revoked and then fail with ENODEV")
             @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
             @Descriptor("module name, as dev:lsmod shows it") String module) {
-        Bundle b = null;
-        for (Bundle x : context.getBundles()) {
-            if (ModuleInfo.of(x).map(i -> i.name().equals(module)).orElse(false)) {
-                b = x;
-            }
-        }
+        Bundle b = Modules.find(context, module).filter(x -> ModuleInfo.of(x).get().name().equals(module)).orElse(null);
         if (b == null || b.getState() != Bundle.ACTIVE) {
             throw new KernelException(Errno.ENOENT, "dev:rmmod: Module " + module + " is not currently loaded");
         }
         int open = registry.devices().stream().filter(d -> d.module().equals(module)).mapToInt(Device::openCount).sum();
-        List<String> users = users(b);
+        List<String> users = Modules.users(b);
         if (!force && (open > 0 || !users.isEmpty())) {
             throw new KernelException(Errno.EBUSY, "dev:rmmod: Module " + module + " is in use ("
                     + (open > 0 ? open + " open file(s)" : "") + (open > 0 && !users.isEmpty() ? ", " : "")
@@ -205,20 +198,6 @@ public final class ModuleCommands {
         }
         // Let the framework drop the old class loader now rather than at the next refresh.
         context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
-    }
-
-    private static List<String> users(Bundle b) {
-        List<String> names = new ArrayList<>();
-        BundleWiring w = b.adapt(BundleWiring.class);
-        if (w != null) {
-            for (BundleWire wire : w.getProvidedWires(null)) {
-                Bundle user = wire.getRequirer().getBundle();
-                if (user != b && ModuleInfo.of(user).isPresent() && !names.contains(ModuleInfo.nameOf(user))) {
-                    names.add(ModuleInfo.nameOf(user));
-                }
-            }
-        }
-        return names;
     }
 
     private static void uninstallQuietly(Bundle b) {
