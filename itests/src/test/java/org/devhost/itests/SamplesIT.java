@@ -18,7 +18,6 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernLevel;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.KernelLog;
-import org.devhost.kernel.LogLine;
 import org.devhost.kernel.ModuleParameters;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
