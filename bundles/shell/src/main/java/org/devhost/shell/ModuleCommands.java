@@ -180,7 +180,7 @@ public final class ModuleCommands {
             @Descriptor("unload even when in use: open files are revoked and then fail with ENODEV")
             @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
             @Descriptor("module name, as dev:lsmod shows it") String module) {
-        Bundle b = Modules.find(context, module).filter(x -> ModuleInfo.of(x).get().name().equals(module)).orElse(null);
+        Bundle b = ModuleInfo.find(context, module).orElse(null);
         if (b == null || b.getState() != Bundle.ACTIVE) {
             throw new KernelException(Errno.ENOENT, "dev:rmmod: Module " + module + " is not currently loaded");
         }

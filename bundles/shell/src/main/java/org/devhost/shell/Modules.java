@@ -13,15 +13,13 @@ import org.osgi.framework.wiring.BundleWiring;
 final class Modules {
     private Modules() {}
 
-    /** The installed bundle whose module name (or bundle id) this is. */
+    /** The installed bundle whose module name (or, for a driver, bundle id) this is. */
     static Optional<Bundle> find(BundleContext context, String nameOrId) {
-        for (Bundle b : context.getBundles()) {
-            Optional<ModuleInfo> info = ModuleInfo.of(b);
-            if (info.isPresent() && (info.get().name().equals(nameOrId) || String.valueOf(b.getBundleId()).equals(nameOrId))) {
-                return Optional.of(b);
-            }
+        Optional<Bundle> byName = ModuleInfo.find(context, nameOrId);
+        if (byName.isPresent() || !nameOrId.matches("\\d+")) {
+            return byName;
         }
-        return Optional.empty();
+        return Optional.ofNullable(context.getBundle(Long.parseLong(nameOrId))).filter(b -> ModuleInfo.of(b).isPresent());
     }
 
     /** Other driver modules wired to packages this bundle exports: lsmod's "Used by", what rmmod refuses on. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRevision;
 
@@ -29,6 +30,16 @@ public record ModuleInfo(String name, String author, String description, String 
         return Optional.of(new ModuleInfo(String.valueOf(a.get(KernelModule.NAMESPACE)), text(a, KernelModule.AUTHOR),
                 text(a, KernelModule.DESCRIPTION), text(a, KernelModule.LICENSE), list(a.get(KernelModule.ALIAS)),
                 list(a.get(KernelModule.READONLY))));
+    }
+
+    /** The installed bundle that is the module of this name, if any. */
+    public static Optional<Bundle> find(BundleContext context, String module) {
+        for (Bundle b : context.getBundles()) {
+            if (of(b).map(i -> i.name().equals(module)).orElse(false)) {
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The module name of a bundle: its {@link KernelModule} name, or else its symbolic name. */

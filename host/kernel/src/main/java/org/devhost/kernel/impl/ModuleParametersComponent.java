@@ -10,7 +10,6 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.ModuleInfo;
@@ -52,13 +51,9 @@ public final class ModuleParametersComponent implements ModuleParameters {
     private record Module(Bundle bundle, ModuleInfo info) {}
 
     private Module module(String name) {
-        for (Bundle b : context.getBundles()) {
-            Optional<ModuleInfo> info = ModuleInfo.of(b);
-            if (info.isPresent() && info.get().name().equals(name)) {
-                return new Module(b, info.get());
-            }
-        }
-        throw new KernelException(Errno.ENOENT, "module " + name + ": no installed bundle is that module");
+        Bundle b = ModuleInfo.find(context, name).orElseThrow(
+                () -> new KernelException(Errno.ENOENT, "module " + name + ": no installed bundle is that module"));
+        return new Module(b, ModuleInfo.of(b).orElseThrow());
     }
 
     /** The module's declared parameters, by name, in declaration order. */
