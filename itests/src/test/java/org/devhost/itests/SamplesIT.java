@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.DeviceNumber;
 import org.devhost.kernel.DeviceRegistry;
@@ -18,6 +20,7 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernLevel;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.KernelLog;
+import org.devhost.kernel.LogLine;
 import org.devhost.kernel.ModuleParameters;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
@@ -32,6 +35,8 @@ import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
 
 /** Every sample driver loaded together in Felix, used through the registry, and unloaded. */
 @RunWith(PaxExam.class)
@@ -153,8 +158,51 @@ public class SamplesIT {
         assertEquals("only the misc region: " + registry.regions(), 1, registry.regions().size());
         assertEquals(Errno.ENODEV, expect(() -> stillOpen.read(ByteBuffer.allocate(1))).errno());
         assertTrue("no Device service left", context.getServiceReferences(Device.class, null).isEmpty());
-        Await.until("exit lines", () -> logged("rust_minimal", "My numbers are [72, 108, 200]")
+        // What drop() logged is in the kernel log once uninstall has returned (the kernel log's
+        // read is current), and filed under the module, although the bundle is gone by then.
+        assertTrue(Await.lastLogLines(), logged("rust_minimal", "My numbers are [72, 108, 200]")
                 && logged("rust_module_parameters", "Rust module parameters sample (exit)"));
+        assertTrue("no line filed under a driver's bundle name: " + Await.lastLogLines(),
+                log.lines().stream().noneMatch(l -> l.source().startsWith("org.devhost.drivers.")));
+    }
+
+    /**
+     * The Log Service delivers lines on its own thread, so a driver's last lines can reach the
+     * kernel log after its bundle is uninstalled. The test makes that certain: a listener of its
+     * own holds the delivery thread while the driver loads and unloads. Once it lets go, the
+     * kernel log's next read holds the exit line, filed under the module's name, not the bundle's.
+     */
+    @Test
+    public void exitLinesAreInTheLogUnderTheModuleNameWhenUninstallReturns() throws Exception {
+        String jar = HostOptions.jar(HostOptions.driverArtifact("rust_minimal"));
+        LogReaderService reader = context.getService(context.getServiceReference(LogReaderService.class));
+        for (int round = 1; round <= 3; round++) {
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch letGo = new CountDownLatch(1);
+            LogListener holder = entry -> {
+                if (held.getCount() > 0) {
+                    held.countDown();
+                    try {
+                        letGo.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            reader.addLogListener(holder);
+            Bundle b = context.installBundle(jar);
+            b.start(); // init logs: the first line delivered is held
+            assertTrue("the delivery thread is held", held.await(10, TimeUnit.SECONDS));
+            b.uninstall();
+            letGo.countDown();
+            reader.removeLogListener(holder);
+            List<LogLine> lines = log.lines();
+            long exits = lines.stream().filter(l -> l.message().equals("My numbers are [72, 108, 200]")).count();
+            long underModule = lines.stream()
+                    .filter(l -> l.source().equals("rust_minimal") && l.message().equals("My numbers are [72, 108, 200]")).count();
+            assertEquals("exit lines after round " + round + Await.lastLogLines(), round, exits);
+            assertEquals("filed under rust_minimal after round " + round + Await.lastLogLines(), round, underModule);
+        }
     }
 
     @Test

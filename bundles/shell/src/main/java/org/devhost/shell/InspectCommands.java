@@ -182,10 +182,7 @@ public final class InspectCommands {
                 }
             }
         }
-        List<LogLine> lines = log.lines();
-        if (clear) {
-            log.clear();
-        }
+        List<LogLine> lines = clear ? log.readClear() : log.lines();
         return lines.stream().filter(l -> wanted.isEmpty() || wanted.contains(l.level()))
                 .map(LogLine::toString).collect(Collectors.joining("\n"));
     }

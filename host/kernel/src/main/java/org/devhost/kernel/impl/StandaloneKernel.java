@@ -19,7 +19,7 @@ import org.osgi.service.log.Logger;
  * }</pre>
  */
 public final class StandaloneKernel {
-    private final LogRing log = new LogRing(KernelLogComponent.CAPACITY);
+    private final LogRing log = new LogRing(KernelLogComponent.CAPACITY, KernelLogComponent.CAPACITY_BYTES);
     private final DeviceTable table;
 
     public StandaloneKernel() {
