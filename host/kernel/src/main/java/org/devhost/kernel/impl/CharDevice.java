@@ -91,8 +91,8 @@ final class CharDevice implements Device {
         Object data;
         try {
             data = ops.open(file);
-        } catch (RuntimeException e) {
-            unref();
+        } catch (Throwable e) {
+            unref(); // whatever the driver threw, the open's reference goes, or unload would wait for it
             throw fault(e, "open");
         }
         file.attach(data);
@@ -181,12 +181,24 @@ final class CharDevice implements Device {
                 + module.name() + " is going away");
     }
 
-    /** Turns what a driver threw into what the caller gets: its KernelException, or EIO for a bug. */
-    KernelException fault(RuntimeException e, String operation) {
+    /**
+     * Turns what a driver threw into what the caller gets. Every Throwable from driver code is a
+     * driver fault: its own KernelException passes as it is; anything else (a bug: a
+     * RuntimeException, an AssertionError, a StackOverflowError, a NoClassDefFoundError, a checked
+     * exception thrown sneakily) is logged under the driver's name with the operation, and the
+     * caller gets EIO. A VirtualMachineError other than StackOverflowError (OutOfMemoryError,
+     * InternalError) is the JVM's, not the driver's: it is logged and thrown on, and the host's
+     * {@code -XX:+ExitOnOutOfMemoryError} decides (the JVM's state can no longer be trusted).
+     * The caller has already released the operation's references (a finally block) either way.
+     */
+    KernelException fault(Throwable e, String operation) {
         if (e instanceof KernelException ke) {
             return ke;
         }
         module.log("ERROR", operation + " on " + name + " threw " + e + "; the caller gets EIO", e);
+        if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
+            throw vme;
+        }
         return new KernelException(Errno.EIO, operation + " " + name + ": driver " + module.name()
                 + " failed (" + e.getClass().getSimpleName() + ")", e);
     }

@@ -182,19 +182,31 @@ final class DeviceTable {
     }
 
     /**
-     * Removes devices: revoke them all first (opens now fail with ENODEV, waiters wake, files
-     * release), wait for their operations in flight under one shared deadline, then drop them
-     * from the tables so the numbers can be reused, then tell the listener.
+     * Removes devices of one module: revoke them all first (opens now fail with ENODEV, waiters
+     * wake, files release), wait for their operations in flight under one shared deadline (the
+     * module's, see {@link ModuleContext#revokeDeadline}), then drop them from the tables so the
+     * numbers can be reused, then tell the listener. A device whose operation is still running in
+     * the driver at the deadline is removed all the same; the log names the threads stuck in the
+     * driver, which a JVM cannot stop: they are abandoned, and their files release when they return.
      */
     void removeDevices(List<CharDevice> devices) {
+        if (devices.isEmpty()) {
+            return;
+        }
         for (CharDevice d : devices) {
             d.beginRevoke();
         }
-        long deadline = System.nanoTime() + revokeTimeoutMillis * 1_000_000L;
+        ModuleContext module = devices.get(0).moduleContext();
+        long deadline = module.revokeDeadline(revokeTimeoutMillis);
         for (CharDevice d : devices) {
+            boolean alreadyStuck = module.revocationStuck();
             if (!d.awaitReleased(deadline)) {
-                d.moduleContext().log("WARN", "operations on " + d.name() + " still running after " + revokeTimeoutMillis
-                        + " ms; removing the device anyway (their files release when they return)", null);
+                module.revocationTimedOut(deadline);
+                String why = alreadyStuck
+                        ? " still running; not waiting again (an earlier operation of this module is stuck past its revoke deadline)"
+                        : " still running after the revoke timeout (" + revokeTimeoutMillis + " ms)";
+                module.log("WARN", "operations on " + d.name() + why + "; removing the device anyway. "
+                        + StuckThreads.describe(d.ops), null);
             }
         }
         for (CharDevice d : devices) {

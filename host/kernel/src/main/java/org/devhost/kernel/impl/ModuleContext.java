@@ -24,6 +24,9 @@ final class ModuleContext {
     private final Set<OpenFileImpl> openedFiles = new LinkedHashSet<>();
     private final Set<WaitQueueImpl> queues = Collections.newSetFromMap(new WeakHashMap<>());
     private boolean released;
+    /** Set once a revocation wait of this module ran out: the deadline every later wait shares. */
+    private long stuckDeadlineNanos;
+    private boolean stuck;
 
     ModuleContext(String name, DeviceTable table) {
         this.name = name;
@@ -82,6 +85,29 @@ final class ModuleContext {
         }
     }
 
+    /**
+     * The deadline of a revocation wait starting now. Once one wait of this module has run out
+     * (an operation is stuck in the driver), every later wait shares that first deadline, so N
+     * stuck devices of a module cost one timeout in all, not N: the driver has shown it does not
+     * return, and waiting again for each of its devices would only hold up the unload.
+     */
+    synchronized long revokeDeadline(long timeoutMillis) {
+        return stuck ? stuckDeadlineNanos : System.nanoTime() + timeoutMillis * 1_000_000L;
+    }
+
+    /** Whether a revocation wait of this module has run out already. */
+    synchronized boolean revocationStuck() {
+        return stuck;
+    }
+
+    /** A revocation wait with this deadline ran out: later waits share it. */
+    synchronized void revocationTimedOut(long deadlineNanos) {
+        if (!stuck) {
+            stuck = true;
+            stuckDeadlineNanos = deadlineNanos;
+        }
+    }
+
     synchronized int registrationCount() {
         return registrations.size();
     }
@@ -128,7 +154,7 @@ final class ModuleContext {
         for (Registration r : regs) {
             try {
                 r.close();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 log("ERROR", "releasing " + r + " failed: " + e, e);
             }
         }

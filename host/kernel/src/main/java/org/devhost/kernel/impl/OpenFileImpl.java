@@ -106,8 +106,12 @@ final class OpenFileImpl implements OpenFile, File {
             if (device.operations().contains(Operation.RELEASE)) {
                 device.ops.release(data, this);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // release has no caller to answer: the fault is logged, the file goes all the same
             device.moduleContext().log("ERROR", "release on " + device.name() + " threw " + e, e);
+            if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
+                throw vme;
+            }
         } finally {
             opener.closed(this);
             device.fileReleased(this);
@@ -129,7 +133,7 @@ final class OpenFileImpl implements OpenFile, File {
                 position += n;
             }
             return n;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             throw device.fault(e, "read");
         } finally {
             exit();
@@ -149,7 +153,7 @@ final class OpenFileImpl implements OpenFile, File {
                 position += n;
             }
             return n;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             throw device.fault(e, "write");
         } finally {
             exit();
@@ -171,7 +175,7 @@ final class OpenFileImpl implements OpenFile, File {
             }
             position = p;
             return p;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             throw device.fault(e, "seek");
         } finally {
             exit();
@@ -193,7 +197,7 @@ final class OpenFileImpl implements OpenFile, File {
         enter("ioctl");
         try {
             return device.ops.ioctl(data, this, cmd, arg);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             throw device.fault(e, "ioctl");
         } finally {
             exit();
@@ -206,7 +210,7 @@ final class OpenFileImpl implements OpenFile, File {
         enter("poll");
         try {
             return device.ops.poll(data, this);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             throw device.fault(e, "poll");
         } finally {
             exit();
@@ -219,7 +223,7 @@ final class OpenFileImpl implements OpenFile, File {
         enter("fsync");
         try {
             device.ops.fsync(data, this);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             throw device.fault(e, "fsync");
         } finally {
             exit();

@@ -10,7 +10,15 @@ import org.devhost.kernel.FileOperations;
 final class Kernel implements KernelListener {
     final List<String> events = new ArrayList<>();
     final List<String> log = new ArrayList<>();
-    final DeviceTable table = new DeviceTable(this, 2000);
+    final DeviceTable table;
+
+    Kernel() {
+        this(2000);
+    }
+
+    Kernel(long revokeTimeoutMillis) {
+        table = new DeviceTable(this, revokeTimeoutMillis);
+    }
 
     ModuleRegistry module(String name) {
         return new ModuleRegistry(new ModuleContext(name, table));

@@ -1,0 +1,29 @@
+package org.devhost.kernel.impl;
+
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Waits for states, never for times: a thread parked in a kernel wait, a counter that moved. The
+ * test class's {@code @Timeout} bounds every wait here.
+ */
+final class Parked {
+    private Parked() {}
+
+    /** True while {@code t} is parked in a {@link WaitQueueImpl} wait (not merely running or blocked on a lock). */
+    static boolean inKernelWait(Thread t) {
+        return t.getState() == Thread.State.WAITING
+                && Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().equals(WaitQueueImpl.class.getName()));
+    }
+
+    /** Returns once {@code t} is parked in a kernel wait. */
+    static void untilInKernelWait(Thread t) throws InterruptedException {
+        until(() -> inKernelWait(t));
+    }
+
+    static void until(BooleanSupplier condition) throws InterruptedException {
+        while (!condition.getAsBoolean()) {
+            Thread.sleep(1);
+        }
+    }
+}
