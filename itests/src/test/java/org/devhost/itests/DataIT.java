@@ -37,6 +37,8 @@ public class DataIT {
     static final long TOTAL = 100L << 20;
     static final int CHUNK = 64 * 1024;
     static final int PIPE = 64 * 1024;
+    /** Every 10 MiB the reader waits for one more load/unload round, so at least 10 happen during the transfer. */
+    static final long CHECKPOINT = 10L << 20;
 
     @Configuration
     public Option[] config() {
@@ -102,6 +104,8 @@ public class DataIT {
         });
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         long received = 0;
+        long churnAtStart = churn.get();
+        long nextCheckpoint = CHECKPOINT;
         try (OpenFile r = registry.open("scullpipe0", OpenFlags.O_RDONLY)) {
             ByteBuffer b = ByteBuffer.allocate(CHUNK);
             while (received < TOTAL) {
@@ -109,16 +113,25 @@ public class DataIT {
                 int n = r.read(b);
                 md.update(b.array(), 0, n);
                 received += n;
+                if (received >= nextCheckpoint) {
+                    // Interleave for certain: at each checkpoint the transfer goes on only once a
+                    // further load/unload round has completed since the previous one.
+                    long seen = churn.get();
+                    Await.until("a churn round during the transfer", () -> churn.get() > seen);
+                    nextCheckpoint += CHECKPOINT;
+                }
             }
         }
+        long churnDuring = churn.get() - churnAtStart;
         byte[] sent = writer.get(60, TimeUnit.SECONDS);
         done.set(true);
         churner.get(30, TimeUnit.SECONDS);
         double s = (System.nanoTime() - t0) / 1e9;
         assertEquals(TOTAL, received);
         assertArrayEquals("SHA-256 of what was read equals that of what was written", sent, md.digest());
+        assertTrue("load/unload rounds completed during the transfer: " + churnDuring, churnDuring >= TOTAL / CHECKPOINT);
         System.out.printf("DataIT: %d MB through scullpipe in %.1f s (%.0f MB/s) while %d driver loads/unloads ran%n",
-                TOTAL >> 20, s, TOTAL / 1e6 / s, churn.get());
+                TOTAL >> 20, s, TOTAL / 1e6 / s, churnDuring);
         scull.uninstall();
     }
 

@@ -111,12 +111,12 @@ public class LoadUnloadUnderIoIT {
                     }
                 }));
             }
-            CountDownLatch blocked = new CountDownLatch(2);
+            List<Thread> readerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
             List<Future<Errno>> readers = new ArrayList<>();
             for (int t = 0; t < 2; t++) {
                 readers.add(threads.submit(() -> {
+                    readerThreads.add(Thread.currentThread());
                     try (OpenFile f = registry.open(BLOCKING, OpenFlags.O_RDONLY)) {
-                        blocked.countDown();
                         f.read(ByteBuffer.allocate(1));
                         return null;
                     } catch (KernelException e) {
@@ -124,8 +124,14 @@ public class LoadUnloadUnderIoIT {
                     }
                 }));
             }
-            assertTrue(blocked.await(5, TimeUnit.SECONDS));
-            Thread.sleep(20);
+            // Unload only once both readers are parked in the kernel wait and the I/O threads are
+            // getting through cycles: otherwise the round could pass without reaching either path.
+            Await.until("2 readers parked in the kernel wait", () -> readerThreads.size() == 2
+                    && readerThreads.stream().allMatch(LoadUnloadUnderIoIT::parkedInKernelWait));
+            long before = done.get();
+            Await.until("I/O cycles completing", () -> done.get() >= before + 20);
+            int[] opened = counters.get();
+            assertTrue("opens counted: " + opened[0], opened[0] >= before + 20 + 2);
             b.stop();
             for (Future<Errno> r : readers) {
                 assertEquals(Errno.ENODEV, r.get(5, TimeUnit.SECONDS));
@@ -141,6 +147,12 @@ public class LoadUnloadUnderIoIT {
             b.uninstall();
         }
         System.out.println("LoadUnloadUnderIoIT.unloadUnderIo: 50 rounds, " + ops + " open/read/write/ioctl/close cycles");
+    }
+
+    /** True while {@code t} is parked in a kernel wait queue (not running, not blocked on a lock). */
+    static boolean parkedInKernelWait(Thread t) {
+        return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals("org.devhost.kernel.impl.WaitQueueImpl"));
     }
 
     /** update while files are open: old handles ENODEV, new opens reach the new version on the same numbers. */
@@ -182,21 +194,67 @@ public class LoadUnloadUnderIoIT {
     }
 
     @Test
-    public void aDeactivateThatThrowsOrHangsStillLosesItsDevices() throws Exception {
-        for (String how : new String[] {"throw", "hang"}) {
+    public void aDeactivateThatThrowsStillLosesItsDevices() throws Exception {
+        Bundle b = loadCounting();
+        OpenFile f = registry.open(FAST, OpenFlags.O_RDONLY);
+        System.setProperty("itest.deactivate", "throw");
+        b.stop();
+        assertEquals(Bundle.RESOLVED, b.getState());
+        assertTrue(registry.device(FAST).isEmpty());
+        assertTrue(registry.regions().stream().noneMatch(r -> r.major() == CountingDriver.MAJOR));
+        assertEquals(Errno.ENODEV, Probe.expect(() -> f.read(ByteBuffer.allocate(1))).errno());
+        System.clearProperty("itest.deactivate");
+        b.uninstall();
+    }
+
+    /**
+     * A read that never returns: it is stuck in the driver, not parked in a kernel wait, so
+     * revocation cannot wake it. The unload still ends after the bounded wait: the devices and
+     * numbers are gone, other open files get ENODEV, and the log names the abandoned thread. When
+     * the read finally returns, its file is released then, once.
+     */
+    @Test
+    public void anOperationThatNeverReturnsIsAbandonedAndTheUnloadCompletes() throws Exception {
+        CountDownLatch unstick = new CountDownLatch(1);
+        System.getProperties().put(CountingDriver.STUCK, unstick);
+        try {
             Bundle b = loadCounting();
-            OpenFile f = registry.open(FAST, OpenFlags.O_RDONLY);
-            System.setProperty("itest.deactivate", how);
-            long t0 = System.nanoTime();
-            b.stop();
-            System.out.println("LoadUnloadUnderIoIT: stop with a deactivate that does '" + how + "' took "
-                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            Supplier<int[]> counters = probe.counters();
+            KernelLog log = probe.service(KernelLog.class);
+            OpenFile idle = registry.open(BLOCKING, OpenFlags.O_RDONLY);
+            OpenFile busy = registry.open(FAST, OpenFlags.O_RDONLY);
+            Thread stuck = new Thread(() -> {
+                try {
+                    busy.read(ByteBuffer.allocate(7));
+                } catch (KernelException e) {
+                    // whatever it gets when it comes back is not what this test is about
+                }
+            }, "itest-stuck-in-driver");
+            stuck.start();
+            Await.until("the reader stuck in the driver's read", () -> stuck.getState() == Thread.State.WAITING
+                    && java.util.Arrays.stream(stuck.getStackTrace()).anyMatch(
+                            f -> f.getClassName().equals(CountingDriver.class.getName()) && f.getMethodName().equals("read")));
+            b.stop(); // returns after the revoke timeout, with the read still stuck
+            assertTrue(stuck.isAlive());
             assertEquals(Bundle.RESOLVED, b.getState());
-            assertTrue(how, registry.device(FAST).isEmpty());
-            assertTrue(how, registry.regions().stream().noneMatch(r -> r.major() == CountingDriver.MAJOR));
-            assertEquals(Errno.ENODEV, Probe.expect(() -> f.read(ByteBuffer.allocate(1))).errno());
-            System.clearProperty("itest.deactivate");
+            assertTrue(registry.device(FAST).isEmpty() && registry.device(BLOCKING).isEmpty());
+            assertTrue(registry.regions().stream().noneMatch(r -> r.major() == CountingDriver.MAJOR));
+            assertEquals(Errno.ENODEV, Probe.expect(() -> idle.read(ByteBuffer.allocate(1))).errno());
+            assertTrue(Await.lastLogLines(), log.lines().stream().anyMatch(l -> l.source().equals("itest_counting")
+                    && l.message().contains("still running after the revoke timeout")
+                    && l.message().contains("'itest-stuck-in-driver' (WAITING) at " + CountingDriver.class.getName() + ".read")));
+            int[] c = counters.get();
+            assertEquals("every file but the stuck one is released", c[0] - 1, c[1]);
+            unstick.countDown();
+            stuck.join(5000);
+            assertEquals("the stuck file is released once its read returns", c[0], counters.get()[1]);
+            // the numbers can be taken again at once
+            b.start();
+            Await.until("itest devices again", () -> registry.device(FAST).isPresent());
             b.uninstall();
+        } finally {
+            unstick.countDown();
+            System.getProperties().remove(CountingDriver.STUCK);
         }
     }
 

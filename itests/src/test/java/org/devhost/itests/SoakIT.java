@@ -7,10 +7,14 @@ import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
@@ -40,6 +44,11 @@ public class SoakIT {
     public Option[] config() {
         return HostOptions.host();
     }
+
+    /** Every device that the samples register, by name: the same set in every cycle. */
+    static final Set<String> EXPECTED_DEVICES = new TreeSet<>(List.of("rust_chrdev0", "rust_chrdev1", "rust_miscdev",
+            "rust_semaphore", "rust_random", "scull0", "scull1", "scull2", "scull3", "scullpipe0", "scullpipe1", "scullpipe2",
+            "scullpipe3", "null", "zero", "full", "random", "urandom"));
 
     @Test
     public void thousandCyclesLeaveNothingBehind() throws Exception {
@@ -76,6 +85,7 @@ public class SoakIT {
         }
         long alive = loaders.stream().filter(r -> r.get() != null).count();
         assertEquals("driver class loaders still reachable", 0, alive);
+        assertEquals("device operations that answered", (long) cycles * (EXPECTED_DEVICES.size() - 1), ops);
         System.out.printf("SoakIT: %d cycles of %d drivers in %d ms (%.1f ms per cycle), %d device operations, "
                 + "threads %d -> %d, %d class loaders sampled and collected%n", cycles, locations.size(), ms,
                 (double) ms / cycles, ops, threadsBefore, threadsAfter, loaders.size());
@@ -98,6 +108,8 @@ public class SoakIT {
         if (Boolean.getBoolean("itest.soak.timing")) {
             System.out.printf("install+start %d ms, ", (tInstalled - tStart) / 1_000_000);
         }
+        Set<String> names = registry.devices().stream().map(Device::name).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals("the devices of one cycle", EXPECTED_DEVICES, names);
         long ops = 0;
         for (Device d : registry.devices()) {
             try (OpenFile f = registry.open(d.number(), OpenFlags.O_RDWR | OpenFlags.O_NONBLOCK)) {
@@ -108,11 +120,14 @@ public class SoakIT {
                     f.read(ByteBuffer.allocate(16));
                 }
                 ops++;
-            } catch (KernelException expected) {
-                // ENOSPC from full, EAGAIN from a pipe or semaphore: the device answered
-                ops++;
+            } catch (KernelException e) {
+                // only full refuses: its write is ENOSPC by definition; anything else is a failure
+                if (!(d.name().equals("full") && e.errno() == Errno.ENOSPC)) {
+                    throw new AssertionError(d.name() + ": " + e.getMessage(), e);
+                }
             }
         }
+        assertEquals("every device but full answered write and read", EXPECTED_DEVICES.size() - 1, ops);
         long tUsed = System.nanoTime();
         for (Bundle b : bundles) {
             b.uninstall();

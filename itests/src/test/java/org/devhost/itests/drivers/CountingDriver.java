@@ -25,12 +25,16 @@ import org.osgi.service.component.annotations.Reference;
  * one byte, the bundle's major version (so an update is visible) and throws a RuntimeException for
  * a 13-byte read (a driver bug); minor 1 blocks every read in a kernel wait that never becomes
  * ready. Opens and releases are counted and published as a {@code Supplier<int[]>} service.
- * System property {@code itest.deactivate}: {@code throw} or {@code hang} (2 s) makes drop misbehave.
+ * System property {@code itest.deactivate}: {@code throw} makes drop fail. A 7-byte read on minor 0
+ * is stuck in the driver, outside any kernel wait, until the {@code CountDownLatch} that the test
+ * put in the system properties under {@link #STUCK} is counted down (the one object both class
+ * loaders know): a driver operation that does not return.
  */
 @KernelModule(name = "itest_counting", description = "counting test driver")
 @Component(immediate = true)
 public final class CountingDriver implements FileOperations<Void> {
     public static final int MAJOR = 300;
+    public static final String STUCK = "itest.stuck.latch";
 
     private final AtomicInteger opens = new AtomicInteger();
     private final AtomicInteger releases = new AtomicInteger();
@@ -54,13 +58,10 @@ public final class CountingDriver implements FileOperations<Void> {
     }
 
     @Deactivate
-    void drop() throws InterruptedException {
+    void drop() {
         String how = System.getProperty("itest.deactivate", "");
         if (how.equals("throw")) {
             throw new IllegalStateException("itest_counting: deactivate fails (on purpose)");
-        }
-        if (how.equals("hang")) {
-            Thread.sleep(2000);
         }
         counters.unregister();
         region.close();
@@ -85,6 +86,13 @@ public final class CountingDriver implements FileOperations<Void> {
                 never.waitUntil(file, () -> false);
             } finally {
                 lock.unlock();
+            }
+        }
+        if (dst.remaining() == 7) {
+            try {
+                ((java.util.concurrent.CountDownLatch) System.getProperties().get(STUCK)).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         if (dst.remaining() == 13) {
