@@ -58,8 +58,36 @@ public class ShellIT {
                 .setHeader("Bundle-Version", "1.0.0").build(TinyBundles.rawBuilder())) {
             Files.copy(in, notDriver.toPath(), StandardCopyOption.REPLACE_EXISTING);
         }
+        File shared = new File(dir, "itest_shared.jar");
+        try (InputStream in = TinyBundles.bundle().symbolicName("org.devhost.itests.shared")
+                .setHeader("Bundle-Version", "1.0.0")
+                .setHeader("Provide-Capability", "devhost.module;devhost.module=itest_shared")
+                .addClass(org.devhost.itests.drivers.shared.Names.class)
+                .setHeader("Export-Package", "org.devhost.itests.drivers.shared;version=7.0.0")
+                .build(TinyBundles.bndBuilder())) {
+            Files.copy(in, shared.toPath(), StandardCopyOption.REPLACE_EXISTING);
+        }
+        File takesNothing = new File(dir, "takes_nothing.jar");
+        try (InputStream in = TinyBundles.bundle().symbolicName("org.devhost.itests.takes_nothing")
+                .setHeader("Bundle-Version", "1.0.0")
+                .addClass(org.devhost.itests.drivers.TakesNothing.class)
+                // the version keeps it off the same package inside the test probe bundle
+                .setHeader("Import-Package", "org.devhost.kernel,org.devhost.itests.drivers.shared;version=\"[7,8)\",*")
+                .build(TinyBundles.bndBuilder())) {
+            Files.copy(in, takesNothing.toPath(), StandardCopyOption.REPLACE_EXISTING);
+        }
+        File failing = new File(dir, "failing_init_shell.jar");
+        try (InputStream in = TinyBundles.bundle().symbolicName("org.devhost.itests.failing_init")
+                .addClass(org.devhost.itests.drivers.FailingInit.class)
+                .setHeader("Import-Package", "org.devhost.kernel,*")
+                .build(TinyBundles.bndBuilder())) {
+            Files.copy(in, failing.toPath(), StandardCopyOption.REPLACE_EXISTING);
+        }
         return CoreOptions.options(CoreOptions.composite(HostOptions.host("rust_chrdev", "rust_miscdev", "mem", "scull",
                         "rust_semaphore", "rust_module_parameters")),
+                CoreOptions.bundle(shared.toURI().toString()),
+                CoreOptions.bundle(takesNothing.toURI().toString()),
+                CoreOptions.systemProperty("itest.failing.jar").value(failing.getCanonicalPath()),
                 CoreOptions.systemProperty("itest.plain.jar").value(plain.getCanonicalPath()),
                 CoreOptions.systemProperty("itest.notdriver.jar").value(notDriver.getCanonicalPath()),
                 CoreOptions.systemProperty("itest.chrdev.jar").value(
@@ -108,6 +136,7 @@ public class ShellIT {
     }
 
     private KernelException fails(String line) {
+        out.reset();
         try {
             session.execute(line);
         } catch (KernelException e) {
@@ -161,7 +190,7 @@ public class ShellIT {
         assertTrue(run("dev:hexdump -s 6 scull1"), run("dev:hexdump -s 6 scull1").contains("|world|"));
         String dd = run("dev:dd if=zero of=null bs=4K count=10");
         assertTrue(dd, dd.startsWith("10+0 records in\n10+0 records out\n40960 bytes (41.0 kB) copied, "));
-        assertTrue(dd, dd.endsWith("/s"));
+        assertTrue(dd, dd.endsWith("/s\n"));
         run("dev:dd if=scull1 of=scull3 bs=3");
         assertEquals("hello world", run("dev:cat scull3"));
 
@@ -238,6 +267,161 @@ public class ShellIT {
         assertEquals(Errno.EINVAL, notDriver.errno());
         assertTrue(notDriver.getMessage(), notDriver.getMessage().contains("is not a driver module"));
         assertEquals(before, context.getBundles().length);
+    }
+
+    /** Loading what is loaded is refused before anything is touched; a failed load takes nothing with it. */
+    @Test
+    public void insmodRefusesWhatIsLoadedAndRollsBackWhatFails() throws Exception {
+        String scull = System.getProperty("itest.bundles", "target/bundles") + "/org.devhost.drivers.scull.jar";
+        Bundle running = bundleOf("scull");
+        // the same jar again, with a bad value: EEXIST, and scull keeps running with its devices
+        KernelException again = fails("dev:insmod " + scull + " scull_quantum=abc");
+        assertEquals(Errno.EEXIST, again.errno());
+        assertTrue(again.getMessage(), again.getMessage().contains("already loaded as module scull (bundle " + running.getBundleId()));
+        assertEquals(Bundle.ACTIVE, running.getState());
+        assertTrue(registry().device("scull0").isPresent());
+
+        // a parameter that is not name=value
+        KernelException noEq = fails("dev:insmod " + scull + " scull_quantum");
+        assertEquals(Errno.EINVAL, noEq.errno());
+        assertTrue(noEq.getMessage(), noEq.getMessage().contains("parameter 'scull_quantum' is not name=value"));
+
+        // a driver whose init throws: the errno of the failure, nothing installed, nothing registered
+        int before = context.getBundles().length;
+        KernelException init = fails("dev:insmod " + System.getProperty("itest.failing.jar"));
+        assertEquals(Errno.EIO, init.errno());
+        assertTrue(init.getMessage(), init.getMessage().startsWith("dev:insmod: failing_init: init failed: ")
+                && init.getMessage().contains("; unloaded"));
+        assertEquals(before, context.getBundles().length);
+        assertTrue(registry().device("failing_init").isEmpty());
+
+        // a failed load puts the module's stored parameters back as they were
+        org.devhost.kernel.ModuleParameters params = context.getService(
+                context.getServiceReference(org.devhost.kernel.ModuleParameters.class));
+        String mp = System.getProperty("itest.bundles", "target/bundles") + "/org.devhost.drivers.rust_module_parameters.jar";
+        assertNull(session.execute("dev:rmmod rust_module_parameters"));
+        assertTrue(run("dev:insmod " + mp + " my_i32=5").startsWith("rust_module_parameters: loaded"));
+        assertNull(session.execute("dev:rmmod rust_module_parameters"));
+        assertEquals(Errno.EINVAL, fails("dev:insmod " + mp + " my_i32=abc").errno());
+        assertEquals("the stored my_i32=5 is back", 5, ((Number) params.stored("rust_module_parameters").get("my_i32")).intValue());
+        // and insmod without parameters loads the defaults, as Linux's insmod does: nothing carries over
+        assertTrue(run("dev:insmod " + mp).startsWith("rust_module_parameters: loaded"));
+        assertTrue(params.stored("rust_module_parameters").isEmpty());
+        assertEquals("42", String.valueOf(params.get("rust_module_parameters").get("my_i32")));
+    }
+
+    /** Only local jars load as they are; anything fetched needs its SHA-256 pinned, and it is checked. */
+    @Test
+    public void insmodLoadsRemoteJarsOnlyWithAPinnedSha256() throws Exception {
+        KernelException remote = fails("dev:insmod http://127.0.0.1:9/driver.jar");
+        assertEquals(Errno.EACCES, remote.errno());
+        assertTrue(remote.getMessage(), remote.getMessage().contains("--sha256"));
+        String jar = System.getProperty("itest.chrdev.jar");
+        assertNull(session.execute("dev:rmmod rust_chrdev"));
+        String wrong = "0".repeat(64);
+        KernelException mismatch = fails("dev:insmod --sha256 " + wrong + " " + jar);
+        assertEquals(Errno.EACCES, mismatch.errno());
+        assertTrue(mismatch.getMessage(), mismatch.getMessage().contains("not the pinned " + wrong));
+        assertTrue(notInstalled("org.devhost.drivers.rust_chrdev"));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(new File(jar).toPath())));
+        assertTrue(run("dev:insmod --sha256 " + sha + " " + new File(jar).toURI()).startsWith("rust_chrdev: loaded"));
+        assertEquals(Errno.EINVAL, fails("dev:insmod --sha256 xyz " + jar).errno());
+    }
+
+    @Test
+    public void rmmodRefusesAModuleOthersUseAndExplainsAStoppedOne() throws Exception {
+        Await.until("takes_nothing", () -> registry().device("takes_nothing").isPresent());
+        KernelException used = fails("dev:rmmod itest_shared");
+        assertEquals(Errno.EBUSY, used.errno());
+        assertTrue(used.getMessage(), used.getMessage().contains("used by takes_nothing"));
+        assertTrue(run("dev:lsmod"), run("dev:lsmod").matches("(?s).*\nitest_shared +\\d+  1 takes_nothing(\n.*)?"));
+
+        Bundle mp = bundleOf("rust_module_parameters");
+        mp.stop();
+        KernelException stopped = fails("dev:rmmod rust_module_parameters");
+        assertEquals(Errno.ENOENT, stopped.errno());
+        assertTrue(stopped.getMessage(), stopped.getMessage().contains("installed but stopped: start " + mp.getBundleId()));
+        mp.start();
+        assertEquals(Errno.EINVAL, fails("dev:rmmod null").errno());
+    }
+
+    @Test
+    public void ddAndIoctlArgumentErrorsSayWhatIsWrong() throws Exception {
+        KernelException noOf = fails("dev:dd if=zero");
+        assertEquals(Errno.EINVAL, noOf.errno());
+        assertTrue(noOf.getMessage(), noOf.getMessage().contains("give both if=<device> and of=<device>"));
+        KernelException operand = fails("dev:dd if=zero of=null seek=3");
+        assertEquals(Errno.EINVAL, operand.errno());
+        assertTrue(operand.getMessage(), operand.getMessage().contains("unknown operand 'seek=3'"));
+        KernelException nothing = fails("dev:dd if=zero of=takes_nothing bs=16 count=1");
+        assertEquals(Errno.EIO, nothing.errno());
+        assertTrue(nothing.getMessage(), nothing.getMessage().contains("takes_nothing took no bytes"));
+        assertTrue(out.toString(), out.toString().startsWith("1+0 records in\n0+0 records out\n0 bytes"));
+        // no count: dd runs until the output is full, reports what it copied, and fails with ENOSPC
+        KernelException full = fails("dev:dd if=zero of=full bs=1K");
+        assertEquals(Errno.ENOSPC, full.errno());
+        assertTrue(full.getMessage(), full.getMessage().startsWith("dev:dd: stopped after 0 bytes"));
+        assertTrue(out.toString(), out.toString().startsWith("1+0 records in\n0+0 records out\n"));
+        // write: a device that takes nothing is an error, not a silent success
+        assertEquals(Errno.EIO, fails("dev:write takes_nothing x").errno());
+
+        KernelException takesArg = fails("dev:ioctl /dev/null KVM_CHECK_EXTENSION");
+        assertEquals(Errno.EINVAL, takesArg.errno());
+        assertTrue(takesArg.getMessage(), takesArg.getMessage().contains("KVM_CHECK_EXTENSION takes an argument"));
+        KernelException memArg = fails("dev:ioctl /dev/null TIOCSWINSZ");
+        assertEquals(Errno.EINVAL, memArg.errno());
+        assertTrue(memArg.getMessage(), memArg.getMessage().contains("TIOCSWINSZ takes an argument (8 bytes of memory"));
+        KernelException wide = fails("dev:ioctl /dev/null 0x1ffffffff");
+        assertEquals(Errno.EINVAL, wide.errno());
+        assertTrue(wide.getMessage(), wide.getMessage().contains("does not fit 32 bits"));
+    }
+
+    /** Gogo reads a bare null as its null value: every command that gets it says how to name the null device. */
+    @Test
+    public void aNullDeviceNameIsAClearErrorInEveryCommand() throws Exception {
+        // dev:cat's last parameter is a vararg, and for it Gogo passes the word itself: the null device
+        assertEquals("", run("dev:cat null"));
+        for (String line : new String[] {"dev:hexdump null", "dev:write null x", "dev:echo null x",
+                "dev:ioctl null FIONREAD", "dev:stat null", "dev:ls null"}) {
+            KernelException e = fails(line);
+            assertEquals(line, Errno.EINVAL, e.errno());
+            assertTrue(line + ": " + e.getMessage(), e.getMessage().contains("/dev/null or 'null'"));
+        }
+        assertEquals("", run("dev:cat /dev/null"));
+        assertEquals("", run("dev:cat 'null'"));
+    }
+
+    /** Ctrl-C interrupts the command's job: a read blocked in the kernel ends with EINTR, said as such. */
+    @Test
+    public void anInterruptedCatFailsWithEintr() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> result = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                session.execute("dev:cat rust_miscdev");
+                result.complete(null);
+            } catch (Throwable e) {
+                result.complete(e);
+            }
+        }, "itest-cat");
+        t.start();
+        // Gogo runs the command on a job thread of its own: find it parked in the kernel wait
+        Await.until(() -> "dev:cat parked in the kernel wait; result " + result.getNow(null), () -> Thread.getAllStackTraces()
+                .keySet().stream().anyMatch(th -> LoadUnloadUnderIoIT.parkedInKernelWait(th) && java.util.Arrays.stream(
+                        th.getStackTrace()).anyMatch(f -> f.getClassName().equals("org.devhost.shell.IoCommands"))));
+        out.reset();
+        session.foregroundJob().interrupt(); // what the console does on Ctrl-C
+        // Gogo 1.1 replaces an interrupted job's result with its own InterruptedException, so the
+        // command prints its EINTR failure itself, and it must have closed its file
+        Throwable e = result.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(String.valueOf(e), e instanceof InterruptedException || e instanceof KernelException);
+        Await.until(() -> "the EINTR line, have: " + out, () -> out.toString().contains(
+                "dev:cat: /dev/rust_miscdev: Interrupted system call (EINTR)"));
+        Await.until("rust_miscdev closed again", () -> registry().device("rust_miscdev").get().openCount() == 0);
+    }
+
+    private Bundle bundleOf(String module) {
+        return org.devhost.kernel.ModuleInfo.find(context, module).orElseThrow();
     }
 
     private boolean notInstalled(String bsn) {

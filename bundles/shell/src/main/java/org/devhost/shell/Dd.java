@@ -1,5 +1,6 @@
 package org.devhost.shell;
 
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import org.devhost.kernel.Errno;
@@ -9,10 +10,35 @@ import org.devhost.kernel.OpenFile;
 /**
  * One {@code dd} run: copies blocks from one open device to another and reports as GNU dd does
  * ({@code N+M records in/out}, bytes, seconds, MB/s). A short read is a partial record; a short
- * write is written again until the block is out.
+ * write is written again until the block is out. One run per instance, on one thread.
  */
-record Dd(String input, String output, int blockSize, long count) {
+final class Dd {
     static final int MAX_BLOCK = 64 << 20;
+
+    private final String input;
+    private final String output;
+    private final int blockSize;
+    private final long count;
+    private long fullIn;
+    private long partialIn;
+    private long fullOut;
+    private long partialOut;
+    private long bytes;
+
+    private Dd(String input, String output, int blockSize, long count) {
+        this.input = input;
+        this.output = output;
+        this.blockSize = blockSize;
+        this.count = count;
+    }
+
+    String input() {
+        return input;
+    }
+
+    String output() {
+        return output;
+    }
 
     static Dd parse(String... operands) {
         String in = null;
@@ -20,7 +46,7 @@ record Dd(String input, String output, int blockSize, long count) {
         long bs = 512;
         long count = -1;
         for (String op : operands) {
-            int eq = op.indexOf('=');
+            int eq = op == null ? -1 : op.indexOf('=');
             if (eq <= 0) {
                 throw new KernelException(Errno.EINVAL, "dev:dd: operand '" + op + "' is not name=value (if=, of=, bs=, count=)");
             }
@@ -42,42 +68,57 @@ record Dd(String input, String output, int blockSize, long count) {
         return new Dd(in, out, (int) bs, count);
     }
 
-    String run(OpenFile in, OpenFile out) {
+    /**
+     * Copies and prints the report. With no count it copies until the input ends, the output is
+     * full (ENOSPC) or the command is interrupted (Ctrl-C, EINTR); as GNU dd does, the report of
+     * what was copied is printed in every case, and a stop by an error then fails the command with
+     * that errno.
+     */
+    void run(OpenFile in, OpenFile out, PrintStream console) {
         ByteBuffer block = ByteBuffer.allocateDirect(blockSize);
-        long fullIn = 0;
-        long partialIn = 0;
-        long fullOut = 0;
-        long partialOut = 0;
-        long bytes = 0;
         long t0 = System.nanoTime();
-        while (count < 0 || fullIn + partialIn < count) {
-            if (Thread.currentThread().isInterrupted()) {
-                break;
-            }
-            block.clear();
-            int n = in.read(block);
-            if (n == 0) {
-                break;
-            }
-            if (n == blockSize) {
-                fullIn++;
-            } else {
-                partialIn++;
-            }
-            block.flip();
-            while (block.hasRemaining()) {
-                if (out.write(block) == 0) {
-                    throw new KernelException(Errno.EIO, "dev:dd: " + output + " took no bytes");
+        KernelException stop = null;
+        try {
+            while (count < 0 || fullIn + partialIn < count) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new KernelException(Errno.EINTR, "copy interrupted");
+                }
+                block.clear();
+                int n = in.read(block);
+                if (n == 0) {
+                    break;
+                }
+                if (n == blockSize) {
+                    fullIn++;
+                } else {
+                    partialIn++;
+                }
+                block.flip();
+                while (block.hasRemaining()) {
+                    int w = out.write(block);
+                    if (w == 0) {
+                        throw new KernelException(Errno.EIO, output + " took no bytes");
+                    }
+                    bytes += w;
+                }
+                if (n == blockSize) {
+                    fullOut++;
+                } else {
+                    partialOut++;
                 }
             }
-            if (n == blockSize) {
-                fullOut++;
-            } else {
-                partialOut++;
-            }
-            bytes += n;
+        } catch (KernelException e) {
+            stop = e;
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        console.println(report((System.nanoTime() - t0) / 1e9));
+        if (stop != null) {
+            String m = stop.getMessage();
+            throw Failure.reported(new KernelException(stop.errno(), "dev:dd: stopped after " + bytes + " bytes: "
+                    + m.substring(0, m.lastIndexOf(": ")), stop));
+        }
+    }
+
+    private String report(double seconds) {
         return String.format(Locale.ROOT, "%d+%d records in%n%d+%d records out%n%d bytes (%s) copied, %.6f s, %s/s",
                 fullIn, partialIn, fullOut, partialOut, bytes, human(bytes), seconds,
                 human(seconds > 0 ? (long) (bytes / seconds) : 0));

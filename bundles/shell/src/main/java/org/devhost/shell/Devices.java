@@ -11,6 +11,19 @@ import org.devhost.kernel.OpenFile;
 final class Devices {
     private Devices() {}
 
+    /**
+     * A device argument that must be there. Gogo reads the bare word {@code null} as its null
+     * value, so {@code dev:cat null} arrives here as nothing at all; the message says how to name
+     * that device.
+     */
+    static String named(String command, String name) {
+        if (name == null) {
+            throw new KernelException(Errno.EINVAL, "dev:" + command + ": no device given (Gogo reads a bare null as"
+                    + " its null value: name the null device /dev/null or 'null')");
+        }
+        return name;
+    }
+
     static String stripDev(String name) {
         return name.startsWith("/dev/") ? name.substring(5) : name;
     }

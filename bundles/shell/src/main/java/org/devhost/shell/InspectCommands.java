@@ -69,6 +69,7 @@ public final class InspectCommands {
 
     @Descriptor("list the devices whose name matches a glob pattern")
     public String ls(@Descriptor("glob pattern, e.g. rust_* or /dev/scull?") String pattern) {
+        Devices.named("ls", pattern);
         PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + Devices.stripDev(pattern));
         Table t = new Table("NAME", "TYPE", "DEVICE", "MODULE", ">OPEN", "OPS");
         for (Device d : registry.devices()) {
@@ -149,6 +150,7 @@ public final class InspectCommands {
 
     @Descriptor("show a device: type, number in both dev_t encodings, module, open files, operations")
     public String stat(@Descriptor("device: name, /dev/name or major:minor") String device) {
+        Devices.named("stat", device);
         Device d;
         try {
             d = Devices.find(registry, device);
@@ -204,6 +206,9 @@ public final class InspectCommands {
 
     /** The bundle of a module, by module name or bundle id; ENOENT when there is none. */
     private Bundle bundle(String module, String command) {
+        if (module == null) {
+            throw new KernelException(Errno.EINVAL, "dev:" + command + ": no module given (give a name from dev:lsmod)");
+        }
         return Modules.find(context, module).orElseThrow(() -> new KernelException(Errno.ENOENT, "dev:" + command
                 + ": module " + module + " not found (give a module name from dev:lsmod or a driver's bundle id from lb)"));
     }

@@ -3,9 +3,9 @@ package org.devhost.shell;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.devhost.hal.IoctlCommand;
@@ -45,19 +45,18 @@ public final class IoCommands {
         this.registry = registry;
     }
 
-    @Descriptor("print a device's bytes as text, up to end of file (at most 1 MiB)")
-    public String cat(@Descriptor("device: name, /dev/name or major:minor") String device) {
-        return new String(read("cat", device, DEFAULT_LIMIT, 0), StandardCharsets.UTF_8);
-    }
-
-    @Descriptor("print at most count bytes of a device as text")
-    public String cat(@Descriptor("device: name, /dev/name or major:minor") String device,
-            @Descriptor("bytes to read at most") String count) {
-        return new String(read("cat", device, Numbers.count("cat", "count", count), 0), StandardCharsets.UTF_8);
+    @Descriptor("print a device's bytes as text: at most count bytes, or to end of file (at most 1 MiB)")
+    public void cat(CommandSession session, @Descriptor("device: name, /dev/name or major:minor") String device,
+            @Descriptor("bytes to read at most (optional)") String... count) {
+        if (count.length > 1) {
+            throw new KernelException(Errno.EINVAL, "dev:cat: give one device and at most one count");
+        }
+        long n = count.length == 0 ? DEFAULT_LIMIT : Numbers.count("cat", "count", count[0]);
+        stream("cat", session, device, n, 0, (chunk, k) -> session.getConsole().write(chunk, 0, k), null);
     }
 
     @Descriptor("show a device's bytes in hex and ASCII, as hexdump -C")
-    public String hexdump(
+    public void hexdump(CommandSession session,
             @Descriptor("bytes to show (default: to end of file, at most 1 MiB)")
             @Parameter(names = {"-n"}, absentValue = "") String count,
             @Descriptor("bytes to skip first")
@@ -65,22 +64,41 @@ public final class IoCommands {
             @Descriptor("device: name, /dev/name or major:minor") String device) {
         long n = count.isEmpty() ? DEFAULT_LIMIT : Numbers.count("hexdump", "count", count);
         long s = Numbers.count("hexdump", "offset", skip);
-        return Hexdump.canonical(read("hexdump", device, n, s), s);
+        Hexdump dump = new Hexdump(session.getConsole(), s);
+        stream("hexdump", session, device, n, s, dump::feed, dump::finish);
     }
 
-    /** Reads up to {@code limit} bytes from {@code offset} (seeking, or reading past it when the device cannot seek). */
-    private byte[] read(String command, String device, long limit, long offset) {
+    /** What a streaming command does with each chunk read. */
+    private interface Sink {
+        void accept(byte[] chunk, int n);
+    }
+
+    /**
+     * Reads up to {@code limit} bytes from {@code offset} (seeking, or reading past it when the
+     * device cannot seek) in chunks of {@link #CHUNK} and hands each to {@code sink} as it arrives:
+     * memory stays at one chunk whatever the count, and output shows while a slow device trickles.
+     */
+    private void stream(String command, CommandSession session, String device, long limit, long offset, Sink sink,
+            Runnable end) {
+        Devices.named(command, device);
         try (OpenFile f = Devices.open(registry, device, OpenFlags.O_RDONLY)) {
             if (offset > 0) {
                 skip(f, offset);
             }
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(limit, DEFAULT_LIMIT * 64));
-            while (buf.hasRemaining()) {
-                if (f.read(buf) == 0) {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(limit, 1)));
+            for (long left = limit; left > 0;) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                int n = f.read(buf);
+                if (n == 0) {
                     break;
                 }
+                sink.accept(buf.array(), n);
+                left -= n;
             }
-            return Arrays.copyOf(buf.array(), buf.position());
+            if (end != null) {
+                end.run();
+            }
+            session.getConsole().flush();
         } catch (KernelException e) {
             throw Failure.of(command, Devices.shown(device), e);
         }
@@ -118,6 +136,7 @@ public final class IoCommands {
     }
 
     private void writeText(String command, String device, String text) {
+        Devices.named(command, device);
         try (OpenFile f = Devices.open(registry, device, OpenFlags.O_WRONLY)) {
             ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) {
@@ -131,12 +150,14 @@ public final class IoCommands {
     }
 
     @Descriptor("copy between devices as dd does, and report records, bytes, time and throughput")
-    public String dd(@Descriptor("if=<device> of=<device> [bs=<bytes, default 512; K/M suffixes>] [count=<blocks>]")
+    public void dd(CommandSession session,
+            @Descriptor("if=<device> of=<device> [bs=<bytes, default 512; K/M suffixes>] [count=<blocks>];"
+                    + " without count it copies until the input ends, the output is full or Ctrl-C")
             String... operands) {
         Dd dd = Dd.parse(operands);
         try (OpenFile in = Devices.open(registry, dd.input(), OpenFlags.O_RDONLY);
                 OpenFile out = Devices.open(registry, dd.output(), OpenFlags.O_WRONLY)) {
-            return dd.run(in, out);
+            dd.run(in, out, session.getConsole());
         } catch (KernelException e) {
             if (e.getMessage().startsWith("dev:dd:")) {
                 throw e;
@@ -155,6 +176,10 @@ public final class IoCommands {
     public String ioctl(@Descriptor("device: name, /dev/name or major:minor") String device,
             @Descriptor("command name or number") String command,
             @Descriptor("argument: decimal or 0x hex") String arg) {
+        Devices.named("ioctl", device);
+        if (command == null) {
+            throw new KernelException(Errno.EINVAL, "dev:ioctl: no command given; give a name (dev:ioctl names them) or a number");
+        }
         Ioctl call = Ioctl.resolve(command);
         try (OpenFile f = Devices.open(registry, device, OpenFlags.O_RDWR)) {
             return call.run(f, Devices.shown(device), arg);

@@ -1,16 +1,10 @@
 package org.devhost.shell;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.jar.JarInputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.felix.service.command.Descriptor;
@@ -44,6 +38,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 public final class ModuleCommands {
     /** How long insmod waits for the module's init to finish. */
     static final long INIT_WAIT_MS = 10_000;
+    /** What {@link #awaitInit} returns when an init is still running at its deadline. */
+    static final String STILL_RUNNING = "still running after " + INIT_WAIT_MS / 1000 + " s";
     private static final Pattern ERRNO = Pattern.compile("\\((E[A-Z]+)\\)");
 
     private final DeviceRegistry registry;
@@ -61,24 +57,37 @@ public final class ModuleCommands {
     }
 
     @Descriptor("load a driver module: install and start its jar, with parameters applied before init runs")
-    public String insmod(@Descriptor("the driver's jar: a path or a URL") String jar,
+    public String insmod(
+            @Descriptor("SHA-256 the jar must have (required for a remote URL)")
+            @Parameter(names = {"--sha256"}, absentValue = "") String sha256,
+            @Descriptor("the driver's jar: a local path, or a URL with --sha256") String jar,
             @Descriptor("module parameters, name=value") String... parameters) throws InterruptedException {
         Map<String, String> values = new LinkedHashMap<>();
         for (String p : parameters) {
-            int eq = p.indexOf('=');
+            int eq = p == null ? -1 : p.indexOf('=');
             if (eq <= 0) {
                 throw new KernelException(Errno.EINVAL, "dev:insmod: parameter '" + p + "' is not name=value");
             }
             values.put(p.substring(0, eq), p.substring(eq + 1));
         }
-        String location = location(jar);
+        DriverJar driver = DriverJar.read(jar, sha256);
+        // Refuse before touching anything: installing the same location again would hand back the
+        // running bundle, and a failing load would then unload the module the user already had.
+        Bundle same = java.util.Arrays.stream(context.getBundles()).filter(driver::isInstalledAs).findFirst().orElse(null);
+        if (same != null) {
+            throw new KernelException(Errno.EEXIST, "dev:insmod: " + jar + " is already loaded as "
+                    + ModuleInfo.of(same).map(i -> "module " + i.name()).orElse("bundle " + same.getSymbolicName())
+                    + " (bundle " + same.getBundleId() + "); unload it first (dev:rmmod)");
+        }
         Bundle b;
         try {
-            b = context.installBundle(location);
+            b = context.installBundle(driver.location(), driver.stream());
         } catch (BundleException e) {
             throw new KernelException(e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR ? Errno.EEXIST : Errno.EINVAL,
                     "dev:insmod: " + jar + ": cannot install it (" + e.getMessage() + ")");
         }
+        String module = null;
+        Map<String, Object> before = null;
         try {
             Optional<ModuleInfo> info = ModuleInfo.of(b);
             if (b.getSymbolicName() == null || info.isEmpty()) {
@@ -86,7 +95,15 @@ public final class ModuleCommands {
                         + (b.getSymbolicName() == null ? "not an OSGi bundle" : "bundle " + b.getSymbolicName()
                         + " is not a driver module (no @KernelModule)") + "; nothing was loaded");
             }
-            String module = info.get().name();
+            String name = info.get().name();
+            Optional<Bundle> other = otherBundleOf(name, b);
+            if (other.isPresent()) {
+                throw new KernelException(Errno.EEXIST, "dev:insmod: module " + name + " is already loaded (bundle "
+                        + other.get().getBundleId() + ", " + other.get().getLocation() + "); unload it first (dev:rmmod "
+                        + name + ")");
+            }
+            before = params.stored(name);
+            module = name;
             try {
                 params.load(module, values);
             } catch (KernelException e) {
@@ -100,8 +117,9 @@ public final class ModuleCommands {
             String failure = awaitInit(b);
             if (failure != null) {
                 Matcher m = ERRNO.matcher(failure);
-                Errno errno = m.find() ? Optional.ofNullable(errnoNamed(m.group(1))).orElse(Errno.EIO) : Errno.EIO;
-                throw new KernelException(errno, "dev:insmod: " + module + ": init failed: " + failure);
+                Errno errno = failure == STILL_RUNNING ? Errno.ETIMEDOUT
+                        : m.find() ? Optional.ofNullable(errnoNamed(m.group(1))).orElse(Errno.EIO) : Errno.EIO;
+                throw new KernelException(errno, "dev:insmod: " + module + ": init failed: " + failure + "; unloaded");
             }
             StringBuilder sb = new StringBuilder(module + ": loaded (bundle " + b.getBundleId() + ")");
             for (Device d : registry.devices()) {
@@ -110,10 +128,29 @@ public final class ModuleCommands {
                 }
             }
             return sb.toString();
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever went wrong, nothing of this load stays: the bundle goes, and the module's
+            // parameters are what they were before.
             uninstallQuietly(b);
+            if (module != null) {
+                try {
+                    params.restore(module, before);
+                } catch (KernelException restoreFailed) {
+                    e.addSuppressed(restoreFailed);
+                }
+            }
             throw e;
         }
+    }
+
+    /** Another installed bundle that is the module of this name. */
+    private Optional<Bundle> otherBundleOf(String module, Bundle self) {
+        for (Bundle o : context.getBundles()) {
+            if (o != self && ModuleInfo.of(o).map(i -> i.name().equals(module)).orElse(false)) {
+                return Optional.of(o);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Errno errnoNamed(String name) {
@@ -124,30 +161,11 @@ public final class ModuleCommands {
         }
     }
 
-    /** A jar path must exist and carry a bundle manifest; URLs are left to the framework. */
-    private static String location(String jar) {
-        if (jar.contains(":") && !jar.startsWith("/")) {
-            return jar;
-        }
-        Path p = Path.of(jar).toAbsolutePath();
-        if (!Files.isRegularFile(p)) {
-            throw new KernelException(Errno.ENOENT, "dev:insmod: " + jar);
-        }
-        try (InputStream in = Files.newInputStream(p); JarInputStream j = new JarInputStream(in)) {
-            Manifest mf = j.getManifest();
-            if (mf == null || mf.getMainAttributes().getValue("Bundle-SymbolicName") == null) {
-                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar
-                        + ": not an OSGi bundle (no Bundle-SymbolicName in its manifest); nothing was loaded");
-            }
-        } catch (IOException e) {
-            throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + ": not a jar (" + e.getMessage() + ")");
-        }
-        return p.toUri().toString();
-    }
-
     /**
      * Waits until every component of the module has activated or one failed; returns the first
-     * failure's text, or null. A component still waiting for a service counts as loaded.
+     * failure's text, {@link #STILL_RUNNING} when an init is still running at the deadline (a
+     * failure too: a load that has not finished is not a load), or null. A component still
+     * waiting for a service counts as loaded.
      */
     private String awaitInit(Bundle b) throws InterruptedException {
         long deadline = System.currentTimeMillis() + INIT_WAIT_MS;
@@ -162,8 +180,11 @@ public final class ModuleCommands {
                     pending |= c.state == ComponentConfigurationDTO.SATISFIED && d.immediate;
                 }
             }
-            if (!pending || System.currentTimeMillis() > deadline) {
+            if (!pending) {
                 return null;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                return STILL_RUNNING;
             }
             Thread.sleep(5);
         }
@@ -180,9 +201,17 @@ public final class ModuleCommands {
             @Descriptor("unload even when in use: open files are revoked and then fail with ENODEV")
             @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
             @Descriptor("module name, as dev:lsmod shows it") String module) {
+        if (module == null) {
+            throw new KernelException(Errno.EINVAL, "dev:rmmod: no module given (give a name from dev:lsmod)");
+        }
         Bundle b = ModuleInfo.find(context, module).orElse(null);
-        if (b == null || b.getState() != Bundle.ACTIVE) {
+        if (b == null) {
             throw new KernelException(Errno.ENOENT, "dev:rmmod: Module " + module + " is not currently loaded");
+        }
+        if (b.getState() != Bundle.ACTIVE) {
+            throw new KernelException(Errno.ENOENT, "dev:rmmod: Module " + module + " is not currently loaded (bundle "
+                    + b.getBundleId() + " is installed but stopped: start " + b.getBundleId() + " loads it, uninstall "
+                    + b.getBundleId() + " removes it)");
         }
         int open = registry.devices().stream().filter(d -> d.module().equals(module)).mapToInt(Device::openCount).sum();
         List<String> users = Modules.users(b);

@@ -22,6 +22,10 @@ final class Numbers {
     }
 
     private static long parse(String command, String what, String text, boolean suffixes) {
+        if (text == null) {
+            throw new KernelException(Errno.EINVAL, "dev:" + command + ": no " + what + " given (a bare null is Gogo's"
+                    + " null value)");
+        }
         String t = text.trim();
         long scale = 1;
         if (suffixes && !t.isEmpty() && !t.startsWith("0x")) {

@@ -11,6 +11,7 @@ import java.util.List;
  * an {@code init} or {@code drop} logged is there once the load or unload has returned.
  * Thread-safe.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface KernelLog {
     /** The lines now held, oldest first. */
     List<LogLine> lines();

@@ -13,6 +13,7 @@ import java.util.Map;
  * not know is stored as text (the module logs "unknown parameter 'x' ignored" when it loads);
  * changing a {@link KernelModule#readonly()} parameter of a loaded module is EPERM. Thread-safe.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ModuleParameters {
     /** One declared parameter, as {@code modinfo}'s {@code parm:} lines show it. */
     record Parameter(String name, String type, String description, List<String> defaults, boolean readonly) {}
@@ -46,4 +47,21 @@ public interface ModuleParameters {
      * m p=v}): what an earlier load was given does not carry over. Checked as {@link #set}.
      */
     void load(String module, Map<String, String> values);
+
+    /**
+     * What is stored for a module now, exactly, to give back to {@link #restore} when a load
+     * fails; empty when nothing is stored. Needs no installed module.
+     *
+     * @since 1.2
+     */
+    Map<String, Object> stored(String module);
+
+    /**
+     * Puts back what {@link #stored} returned: the same values, or no configuration at all when
+     * it was empty. Not checked against a definition (it was what the module had).
+     *
+     * @throws KernelException ENODEV when Configuration Admin is not running, EIO when its store fails
+     * @since 1.2
+     */
+    void restore(String module, Map<String, Object> stored);
 }

@@ -167,6 +167,40 @@ public final class ModuleParametersComponent implements ModuleParameters {
         }
     }
 
+    @Override
+    public Map<String, Object> stored(String module) {
+        Configuration c = existing(module);
+        Map<String, Object> values = new LinkedHashMap<>();
+        if (c != null && c.getProperties() != null) {
+            Dictionary<String, Object> p = c.getProperties();
+            for (Enumeration<String> e = p.keys(); e.hasMoreElements();) {
+                String k = e.nextElement();
+                if (!k.equals("service.pid")) {
+                    values.put(k, p.get(k));
+                }
+            }
+        }
+        return values;
+    }
+
+    @Override
+    public void restore(String module, Map<String, Object> stored) {
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            throw new KernelException(Errno.ENODEV, "parameters of " + module + ": Configuration Admin is not running");
+        }
+        try {
+            Configuration c = cm.getConfiguration(module, "?");
+            if (stored == null || stored.isEmpty()) {
+                c.delete();
+            } else {
+                c.update(new Hashtable<>(stored));
+            }
+        } catch (IOException e) {
+            throw new KernelException(Errno.EIO, "parameters of " + module + ": the configuration store failed", e);
+        }
+    }
+
     private Configuration existing(String pid) {
         ConfigurationAdmin cm = configAdmin;
         if (cm == null) {
@@ -188,7 +222,12 @@ public final class ModuleParametersComponent implements ModuleParameters {
         if (ad.getCardinality() != 0) {
             int max = Math.abs(ad.getCardinality());
             if (ad.getType() != AttributeDefinition.INTEGER) {
-                value = text.split(",");
+                String[] items = text.split(",", -1);
+                if (text.isEmpty() || items.length > max) {
+                    throw new KernelException(Errno.EINVAL, "parameter '" + name + "': '" + text + "' has "
+                            + (text.isEmpty() ? "no" : String.valueOf(items.length)) + " values; it takes 1 to " + max);
+                }
+                value = items;
             } else {
                 value = Arrays.stream(ModuleParams.i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
             }
