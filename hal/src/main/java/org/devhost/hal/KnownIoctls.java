@@ -95,6 +95,10 @@ public final class KnownIoctls {
             new KnownIoctl("TUNGETFEATURES", TUNGETFEATURES, KnownIoctl.Arg.OUT, 4, "tun/tap flags this kernel supports"),
             new KnownIoctl("TUNSETPERSIST", TUNSETPERSIST, KnownIoctl.Arg.VALUE, 0, "keep (1) or drop (0) the interface on close"));
 
+    /** The table by number: every ioctl call through the HAL looks its command up here. */
+    private static final java.util.Map<Integer, KnownIoctl> BY_VALUE =
+            TABLE.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(KnownIoctl::value, k -> k));
+
     private KnownIoctls() {}
 
     public static List<KnownIoctl> all() {
@@ -107,6 +111,6 @@ public final class KnownIoctls {
     }
 
     public static Optional<KnownIoctl> byValue(int value) {
-        return TABLE.stream().filter(k -> k.value() == value).findFirst();
+        return Optional.ofNullable(BY_VALUE.get(value));
     }
 }

@@ -81,7 +81,16 @@ public final class RefusedIoctls {
             exact("TIOCSTI", 0x5412, TTY),
             exact("TIOCCONS", 0x541D, TTY));
 
+    /** The table by {@code cmd & mask}, one map per mask: every ioctl call through the HAL looks here. */
+    private static final java.util.Map<Integer, RefusedIoctl> EXACT = index(RefusedIoctl.EXACT);
+    private static final java.util.Map<Integer, RefusedIoctl> ANY_SIZE = index(RefusedIoctl.ANY_SIZE);
+
     private RefusedIoctls() {}
+
+    private static java.util.Map<Integer, RefusedIoctl> index(int mask) {
+        return TABLE.stream().filter(r -> r.mask() == mask)
+                .collect(java.util.stream.Collectors.toUnmodifiableMap(r -> r.value() & mask, r -> r));
+    }
 
     private static RefusedIoctl exact(String name, int value, String reason) {
         return new RefusedIoctl(name, value, RefusedIoctl.EXACT, reason);
@@ -97,6 +106,7 @@ public final class RefusedIoctls {
 
     /** The entry that refuses {@code cmd}, if any. */
     public static Optional<RefusedIoctl> of(int cmd) {
-        return TABLE.stream().filter(r -> r.matches(cmd)).findFirst();
+        RefusedIoctl r = EXACT.get(cmd);
+        return Optional.ofNullable(r != null ? r : ANY_SIZE.get(cmd & RefusedIoctl.ANY_SIZE));
     }
 }
