@@ -27,6 +27,7 @@ import java.nio.ByteBuffer;
  * already inside the device's driver (an ioctl that blocks, a read that lost a race for data to
  * another process) finishes first.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface DeviceNode extends AutoCloseable {
     /** The path it was opened as (after resolving links). */
     String path();

@@ -23,6 +23,7 @@ import java.util.List;
  * }
  * }</pre>
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface Hal {
     /** Flag for {@link #open}: do not make a terminal the controlling tty ({@code O_NOCTTY}). */
     int O_NOCTTY = 0400;
