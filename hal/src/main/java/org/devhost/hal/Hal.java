@@ -5,10 +5,16 @@ import java.util.List;
 /**
  * Opens real device nodes of the host.
  *
- * <p>Safety rules, each refusal an {@code EACCES} that says why: the path must be absolute, without
- * {@code ..}, and under one of {@link #allowedPrefixes()} (default {@code /dev/}), also after
- * symbolic links are resolved; the node is opened with {@code O_NOFOLLOW | O_CLOEXEC} and must be a
- * character device ({@code fstat}). A missing path is {@code ENOENT}. Thread-safe.
+ * <p>Safety rules, each refusal an {@code EACCES} that says why and what to configure: the path
+ * must be absolute, without {@code ..}, and match {@link #allowedPrefixes()} (folders, {@code *}
+ * patterns or exact paths; the default names the nodes devhost uses and common hardware
+ * interfaces, not all of {@code /dev/}), also after symbolic links are resolved. Nodes that can hurt
+ * the machine ({@code /dev/mem}, {@code /dev/port}, watchdogs, disks, raw SCSI, flash, MSRs) are
+ * refused by name and by device number even when allowed, unless the HAL's unsafe switch is on.
+ * The node must be a character device, checked before it is opened and again on the descriptor; it
+ * is opened with {@code O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC}, so the open never waits
+ * (a FIFO) nor takes a controlling terminal, and put in blocking mode afterwards unless the caller
+ * asked for {@code O_NONBLOCK}. A missing path is {@code ENOENT}. Thread-safe.
  *
  * <pre>{@code
  * try (DeviceNode zero = hal.open("/dev/zero", OpenFlags.O_RDONLY)) {
@@ -17,6 +23,7 @@ import java.util.List;
  * }
  * }</pre>
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface Hal {
     /** Flag for {@link #open}: do not make a terminal the controlling tty ({@code O_NOCTTY}). */
     int O_NOCTTY = 0400;
@@ -25,12 +32,12 @@ public interface Hal {
      * Opens a node.
      *
      * @param flags {@link org.devhost.kernel.OpenFlags} access mode and {@code O_NONBLOCK}, and
-     *     {@link #O_NOCTTY}; {@code O_CLOEXEC} and {@code O_NOFOLLOW} are always added
+     *     {@link #O_NOCTTY}; {@code O_NOCTTY}, {@code O_CLOEXEC} and {@code O_NOFOLLOW} are always added
      * @throws org.devhost.kernel.KernelException EACCES for a refused path, ENOENT for a missing
      *     one, or what {@code open(2)} reports
      */
     DeviceNode open(String path, int flags);
 
-    /** The path prefixes nodes may be opened under. */
+    /** The allowlist: folders ending in '/', patterns with '*', or exact paths. */
     List<String> allowedPrefixes();
 }

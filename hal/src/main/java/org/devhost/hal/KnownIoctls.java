@@ -4,8 +4,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The ioctls devhost knows by name (x86-64 numbers). {@code dev:ioctl} takes these names; any other
- * command is given as a number.
+ * The ioctls devhost knows by name (x86-64 numbers), with how each really takes its argument.
+ * {@code dev:ioctl} takes these names; any other command is given as a number.
+ *
+ * <p>The table is what the HAL trusts over a number's {@code _IOC} bits: the old tty and file
+ * commands ({@code TCGETS}, {@code FIGETBSZ}) encode no size although the kernel writes memory,
+ * and some newer ones encode a smaller type than the struct the kernel really copies
+ * ({@code TUNSETIFF} says 4 bytes and copies a 40-byte {@code struct ifreq}), or encode memory
+ * while taking a plain number ({@code TUNSETPERSIST}). Commands the HAL never sends are in {@link
+ * RefusedIoctls}. Immutable; thread-safe.
  */
 public final class KnownIoctls {
     public static final int TCGETS = 0x5401;
@@ -27,6 +34,32 @@ public final class KnownIoctls {
     public static final int EVIOCGNAME_256 = 0x81004506;
     public static final int RTC_RD_TIME = 0x80247009;
     public static final int WDIOC_GETSUPPORT = 0x80285700;
+    /** @since 1.1 */
+    public static final int TCSETS = 0x5402;
+    /** @since 1.1 */
+    public static final int TCSETSW = 0x5403;
+    /** @since 1.1 */
+    public static final int TCSETSF = 0x5404;
+    /** @since 1.1 */
+    public static final int TIOCGPGRP = 0x540F;
+    /** @since 1.1 */
+    public static final int TIOCOUTQ = 0x5411;
+    /** @since 1.1 */
+    public static final int TIOCMGET = 0x5415;
+    /** @since 1.1 */
+    public static final int TIOCGSID = 0x5429;
+    /** @since 1.1 */
+    public static final int TIOCGPTLCK = 0x80045439;
+    /** @since 1.1 */
+    public static final int FIBMAP = 0x0001;
+    /** @since 1.1 */
+    public static final int FIGETBSZ = 0x0002;
+    /** @since 1.1 */
+    public static final int TUNGETIFF = 0x800454D2;
+    /** @since 1.1 */
+    public static final int TUNGETFEATURES = 0x800454CF;
+    /** @since 1.1 */
+    public static final int TUNSETPERSIST = 0x400454CB;
 
     private static final List<KnownIoctl> TABLE = List.of(
             new KnownIoctl("TCGETS", TCGETS, KnownIoctl.Arg.OUT, 60, "get terminal attributes (struct termios)"),
@@ -47,7 +80,24 @@ public final class KnownIoctls {
             new KnownIoctl("I2C_SLAVE", I2C_SLAVE, KnownIoctl.Arg.VALUE, 0, "select the I2C slave address"),
             new KnownIoctl("EVIOCGNAME", EVIOCGNAME_256, KnownIoctl.Arg.OUT, 256, "input device name"),
             new KnownIoctl("RTC_RD_TIME", RTC_RD_TIME, KnownIoctl.Arg.OUT, 36, "read the RTC time (struct rtc_time)"),
-            new KnownIoctl("WDIOC_GETSUPPORT", WDIOC_GETSUPPORT, KnownIoctl.Arg.OUT, 40, "watchdog info (struct watchdog_info)"));
+            new KnownIoctl("WDIOC_GETSUPPORT", WDIOC_GETSUPPORT, KnownIoctl.Arg.OUT, 40, "watchdog info (struct watchdog_info)"),
+            new KnownIoctl("TCSETS", TCSETS, KnownIoctl.Arg.IN, 60, "set terminal attributes now (struct termios)"),
+            new KnownIoctl("TCSETSW", TCSETSW, KnownIoctl.Arg.IN, 60, "set terminal attributes after output drains"),
+            new KnownIoctl("TCSETSF", TCSETSF, KnownIoctl.Arg.IN, 60, "set terminal attributes after draining, flush input"),
+            new KnownIoctl("TIOCGPGRP", TIOCGPGRP, KnownIoctl.Arg.OUT, 4, "foreground process group of a terminal"),
+            new KnownIoctl("TIOCOUTQ", TIOCOUTQ, KnownIoctl.Arg.OUT, 4, "bytes waiting to be sent"),
+            new KnownIoctl("TIOCMGET", TIOCMGET, KnownIoctl.Arg.OUT, 4, "modem control lines"),
+            new KnownIoctl("TIOCGSID", TIOCGSID, KnownIoctl.Arg.OUT, 4, "session of a terminal"),
+            new KnownIoctl("TIOCGPTLCK", TIOCGPTLCK, KnownIoctl.Arg.OUT, 4, "is the pty slave locked"),
+            new KnownIoctl("FIBMAP", FIBMAP, KnownIoctl.Arg.IN, 4, "block of a file block (read and written back)"),
+            new KnownIoctl("FIGETBSZ", FIGETBSZ, KnownIoctl.Arg.OUT, 4, "block size of the node's file system"),
+            new KnownIoctl("TUNGETIFF", TUNGETIFF, KnownIoctl.Arg.OUT, 40, "the attached tun/tap interface (struct ifreq)"),
+            new KnownIoctl("TUNGETFEATURES", TUNGETFEATURES, KnownIoctl.Arg.OUT, 4, "tun/tap flags this kernel supports"),
+            new KnownIoctl("TUNSETPERSIST", TUNSETPERSIST, KnownIoctl.Arg.VALUE, 0, "keep (1) or drop (0) the interface on close"));
+
+    /** The table by number: every ioctl call through the HAL looks its command up here. */
+    private static final java.util.Map<Integer, KnownIoctl> BY_VALUE =
+            TABLE.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(KnownIoctl::value, k -> k));
 
     private KnownIoctls() {}
 
@@ -61,6 +111,6 @@ public final class KnownIoctls {
     }
 
     public static Optional<KnownIoctl> byValue(int value) {
-        return TABLE.stream().filter(k -> k.value() == value).findFirst();
+        return Optional.ofNullable(BY_VALUE.get(value));
     }
 }

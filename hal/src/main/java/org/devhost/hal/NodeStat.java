@@ -16,18 +16,21 @@ public record NodeStat(int mode, long rdev, long size) {
     public static final int S_IFBLK = 0060000;
     public static final int S_IFREG = 0100000;
     public static final int S_IFDIR = 0040000;
+    /** @since 1.1 */
+    public static final int S_IFIFO = 0010000;
 
     public boolean isCharDevice() {
         return (mode & S_IFMT) == S_IFCHR;
     }
 
-    /** {@code "char"}, {@code "block"}, {@code "regular"}, {@code "directory"} or {@code "other"}. */
+    /** {@code "char"}, {@code "block"}, {@code "regular"}, {@code "directory"}, {@code "fifo"} or {@code "other"}. */
     public String type() {
         return switch (mode & S_IFMT) {
             case S_IFCHR -> "char";
             case S_IFBLK -> "block";
             case S_IFREG -> "regular";
             case S_IFDIR -> "directory";
+            case S_IFIFO -> "fifo";
             default -> "other";
         };
     }

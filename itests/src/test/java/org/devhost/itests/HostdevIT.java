@@ -85,6 +85,84 @@ public class HostdevIT {
         }
     }
 
+    /**
+     * Issue 16: hostdev unloaded while a host read is blocked (a pty master nobody writes to).
+     * The stop ends the read with ENODEV and closes the real descriptor; and the ioctl gate
+     * (issue 10) seen through the registry: a number is never an address, a descriptor-returning
+     * command is refused.
+     */
+    @Test
+    public void stoppingHostdevEndsABlockedReadWithEnodevAndClosesItsDescriptor() throws Exception {
+        org.junit.Assume.assumeTrue("/dev/ptmx is absent on this machine", Files.exists(Path.of("/dev/ptmx")));
+        Await.until("DeviceRegistry", () -> context.getServiceReference(DeviceRegistry.class) != null);
+        DeviceRegistry registry = context.getService(context.getServiceReference(DeviceRegistry.class));
+        org.osgi.service.cm.ConfigurationAdmin cm = context.getService(
+                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class));
+        org.osgi.service.cm.Configuration c = cm.getConfiguration("hostdev", "?");
+        java.util.Hashtable<String, Object> p = new java.util.Hashtable<>();
+        p.put("nodes", new String[] {"host_null=/dev/null", "host_kvm=/dev/kvm", "host_ptmx=/dev/ptmx"});
+        c.update(p);
+        Await.until("host_ptmx", () -> registry.device("host_ptmx").isPresent());
+
+        try (OpenFile devNull = registry.open("host_null", OpenFlags.O_RDWR)) {
+            KernelException e = expect(() -> devNull.ioctl(2, 4096)); // FIGETBSZ would write at address 4096
+            assertEquals(Errno.EFAULT, e.errno());
+        }
+        if (Files.exists(Path.of("/dev/kvm"))) {
+            try (OpenFile kvm = registry.open("host_kvm", OpenFlags.O_RDWR)) {
+                assertEquals(Errno.EPERM, expect(() -> kvm.ioctl(0xAE01, 0)).errno()); // KVM_CREATE_VM
+            }
+        }
+
+        OpenFile master = registry.open("host_ptmx", OpenFlags.O_RDWR);
+        assertTrue(deviceDescriptors().contains("/dev/ptmx"));
+        java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                master.read(ByteBuffer.allocate(64));
+                ended.set(new AssertionError("read returned although nothing was written"));
+            } catch (Throwable t) {
+                ended.set(t);
+            }
+        }, "hostdevit-read");
+        reader.setDaemon(true);
+        reader.start();
+        awaitInPoll(reader);
+
+        bundle("org.devhost.drivers.hostdev").stop();
+        reader.join(10_000); // a bound for a broken build only: the stop ends the read
+        assertTrue("the reader is still blocked after the stop", !reader.isAlive());
+        assertTrue("ended with " + ended.get(), ended.get() instanceof KernelException);
+        assertEquals(Errno.ENODEV, ((KernelException) ended.get()).errno());
+        assertTrue("descriptors left after unload: " + deviceDescriptors(), !deviceDescriptors().contains("/dev/ptmx"));
+        master.close();
+        c.delete();
+    }
+
+    /**
+     * Waits until a thread is parked in {@code poll(2)}, as the kernel sees it
+     * ({@code /proc/self/task/<tid>/syscall}; the task found by its name, which HotSpot sets). A
+     * thread blocked in native code shows RUNNABLE to Java, so this is the state to wait for.
+     */
+    private static void awaitInPoll(Thread t) throws InterruptedException {
+        List<String> poll = "aarch64".equals(System.getProperty("os.arch")) ? List.of("73") : List.of("7", "271");
+        String comm = t.getName().length() > 15 ? t.getName().substring(0, 15) : t.getName();
+        Await.until(() -> t.getName() + " parked in poll", () -> {
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                return tasks.anyMatch(task -> {
+                    try {
+                        return Files.readString(task.resolve("comm")).trim().equals(comm)
+                                && poll.contains(Files.readString(task.resolve("syscall")).trim().split(" ")[0]);
+                    } catch (IOException gone) {
+                        return false;
+                    }
+                });
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
     private Bundle bundle(String bsn) {
         for (Bundle b : context.getBundles()) {
             if (bsn.equals(b.getSymbolicName())) {

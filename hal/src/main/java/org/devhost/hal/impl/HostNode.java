@@ -4,15 +4,28 @@ import com.sun.jna.LastErrorException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.devhost.hal.DeviceNode;
+import org.devhost.hal.KnownIoctl;
 import org.devhost.hal.NodeStat;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 
 /**
- * An open descriptor. Invariant: {@code refs} is 1 (the owner's reference, until close) plus one
- * per call in flight; the descriptor is closed exactly once, when it reaches 0, so no call ever
- * runs on a closed or reused descriptor number.
+ * An open descriptor and its wake descriptor (an eventfd).
+ *
+ * <p>Invariants: {@code refs} is 1 (the owner's reference, until close) plus one per call in
+ * flight; both descriptors are closed exactly once, when it reaches 0, so no call ever runs on a
+ * closed or reused descriptor number. {@code closed} never clears; once it is set the eventfd is
+ * readable for good (it is never drained), so a call that polls it after the close, or was already
+ * polling, returns at once.
+ *
+ * <p>Blocking reads and writes on a node that may block ({@code mayBlock}: opened in blocking mode,
+ * and not one of the devices that never block) wait in {@code poll(2)} on the node and the eventfd
+ * first and enter {@code read(2)} only once the node is ready: that is what makes them end on
+ * close. One reader (and one writer) at a time goes from that poll to its read, under {@code
+ * readLock} ({@code writeLock}), so that two threads of this node cannot both see one byte ready
+ * and one of them then block inside {@code read(2)}, out of the eventfd's reach.
  */
 final class HostNode implements DeviceNode {
     private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
@@ -21,20 +34,37 @@ final class HostNode implements DeviceNode {
     private static final int ST_RDEV = AARCH64 ? 32 : 40;
     private static final int ST_SIZE = 48;
     private static final int STAT_SIZE = 256;
+    private static final short POLLOUT = 0x4;
 
     private final int fd;
+    private final int wakeFd;
     private final String path;
+    private final boolean mayBlock;
     private final AtomicInteger refs = new AtomicInteger(1);
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
     private volatile boolean closed;
 
-    HostNode(int fd, String path) {
+    /**
+     * @param fd the node, owned from here on
+     * @param wakeFd an eventfd, owned from here on
+     * @param mayBlock whether reads and writes can block (blocking mode on a device that can wait)
+     */
+    HostNode(int fd, int wakeFd, String path, boolean mayBlock) {
         this.fd = fd;
+        this.wakeFd = wakeFd;
         this.path = path;
+        this.mayBlock = mayBlock;
     }
 
     @Override
     public String path() {
         return path;
+    }
+
+    /** The descriptor number (tests check that it is closed). */
+    int fd() {
+        return fd;
     }
 
     private void enter(String call) {
@@ -49,88 +79,131 @@ final class HostNode implements DeviceNode {
 
     private void exit() {
         if (refs.decrementAndGet() == 0) {
-            try {
-                LibC.close(fd);
-            } catch (LastErrorException ignored) {
-                // close(2) fails only for a bad fd or EINTR/EIO on flush; the descriptor is gone either way
-            }
+            closeQuietly(fd);
+            closeQuietly(wakeFd);
+        }
+    }
+
+    static void closeQuietly(int fd) {
+        try {
+            LibC.close(fd);
+        } catch (LastErrorException ignored) {
+            // close(2) fails only for a bad fd or EINTR/EIO on flush; the descriptor is gone either way
         }
     }
 
     @Override
     public int read(ByteBuffer dst) {
-        enter("read");
-        try {
-            return transfer(dst, -1, true);
-        } finally {
-            exit();
-        }
+        return transfer("read", dst, -1, true);
     }
 
     @Override
     public int write(ByteBuffer src) {
-        enter("write");
-        try {
-            return transfer(src, -1, false);
-        } finally {
-            exit();
-        }
+        return transfer("write", src, -1, false);
     }
 
     @Override
     public int pread(ByteBuffer dst, long offset) {
-        enter("pread");
-        try {
-            return transfer(dst, offset, true);
-        } finally {
-            exit();
-        }
+        return transfer("pread", dst, offset, true);
     }
 
     @Override
     public int pwrite(ByteBuffer src, long offset) {
-        enter("pwrite");
+        return transfer("pwrite", src, offset, false);
+    }
+
+    private int transfer(String call, ByteBuffer buf, long offset, boolean in) {
+        if (in && buf.isReadOnly()) {
+            throw new KernelException(Errno.EINVAL, call + " " + path + ": the buffer is read-only; pass a writable one");
+        }
+        enter(call);
         try {
-            return transfer(src, offset, false);
+            if (!mayBlock) {
+                return transferNow(call, buf, offset, in);
+            }
+            ReentrantLock lock = in ? readLock : writeLock;
+            lock.lock();
+            try {
+                awaitReady(call, in ? LibC.POLLIN : POLLOUT);
+                return transferNow(call, buf, offset, in);
+            } finally {
+                lock.unlock();
+            }
         } finally {
             exit();
         }
     }
 
-    /** One read/write/pread/pwrite; heap buffers go through the thread's scratch buffer. */
-    private int transfer(ByteBuffer buf, long offset, boolean in) {
+    /**
+     * Waits in {@code poll(2)} until the node is ready for {@code events} (or reports an error or
+     * hang-up, which the following call then returns), or the node is closed.
+     */
+    private void awaitReady(String call, short events) {
+        while (true) {
+            // Checked before each poll: a close that came before this line is seen here, one that
+            // comes after it left the eventfd readable, so the poll below returns at once.
+            if (closed) {
+                throw closedWhileWaiting(call);
+            }
+            ByteBuffer pfds = NativeBuffers.words();
+            pfds.putInt(0, fd).putShort(4, events).putShort(6, (short) 0);
+            pfds.putInt(8, wakeFd).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
+            try {
+                LibC.poll(NativeBuffers.wordsAddress(), 2, -1);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Errno.EINTR.number()) {
+                    continue;
+                }
+                throw Errnos.of(e, "poll " + path);
+            }
+            if (pfds.getShort(14) != 0 || closed) {
+                throw closedWhileWaiting(call);
+            }
+            if (pfds.getShort(6) != 0) {
+                return;
+            }
+        }
+    }
+
+    private KernelException closedWhileWaiting(String call) {
+        return new KernelException(Errno.EBADF, call + " " + path + ": the node was closed while the call waited");
+    }
+
+    /** One read/write/pread/pwrite; heap buffers go through native memory of the call's size. */
+    private int transferNow(String call, ByteBuffer buf, long offset, boolean in) {
         int want = buf.remaining();
         if (buf.isDirect()) {
-            long n = call(buf, NativeBuffers.address(buf), want, offset, in);
+            long n = call(call, NativeBuffers.address(buf), want, offset, in);
             buf.position(buf.position() + (int) n);
             return (int) n;
         }
-        ByteBuffer scratch = NativeBuffers.scratch(Math.min(want, NativeBuffers.SCRATCH_LIMIT));
-        int chunk = Math.min(want, scratch.capacity());
-        if (!in) {
-            ByteBuffer view = buf.duplicate();
-            view.limit(view.position() + chunk);
-            scratch.put(view).flip();
+        int chunk = Math.min(want, NativeBuffers.TRANSFER_LIMIT);
+        try (NativeBuffers.Lease lease = NativeBuffers.lease(chunk)) {
+            ByteBuffer scratch = lease.buffer();
+            if (!in) {
+                ByteBuffer view = buf.duplicate();
+                view.limit(view.position() + chunk);
+                scratch.put(view).flip();
+            }
+            long n = call(call, lease.address(), chunk, offset, in);
+            if (in) {
+                scratch.limit((int) n);
+                buf.put(scratch);
+            } else {
+                buf.position(buf.position() + (int) n);
+            }
+            return (int) n;
         }
-        long n = call(buf, NativeBuffers.address(scratch), chunk, offset, in);
-        if (in) {
-            scratch.limit((int) n);
-            buf.put(scratch);
-        } else {
-            buf.position(buf.position() + (int) n);
-        }
-        return (int) n;
     }
 
-    private long call(ByteBuffer buf, long address, int count, long offset, boolean in) {
+    private long call(String call, long address, int count, long offset, boolean in) {
         try {
             if (offset < 0) {
                 return in ? LibC.read(fd, address, count) : LibC.write(fd, address, count);
             }
             return in ? LibC.pread(fd, address, count, offset) : LibC.pwrite(fd, address, count, offset);
         } catch (LastErrorException e) {
-            String name = (offset < 0 ? "" : "p") + (in ? "read" : "write");
-            throw Errnos.of(e, name + " " + path);
+            throw Errnos.of(e, call + " " + path);
         }
     }
 
@@ -148,31 +221,49 @@ final class HostNode implements DeviceNode {
 
     @Override
     public int ioctl(int cmd, long value) {
+        return ioctl(IoctlRules.describe(cmd), value);
+    }
+
+    @Override
+    public int ioctl(int cmd, ByteBuffer arg) {
+        return ioctl(IoctlRules.describe(cmd), arg);
+    }
+
+    @Override
+    public int ioctl(KnownIoctl command, long value) {
+        IoctlRules.checkValue(command, path);
         enter("ioctl");
         try {
-            return LibC.ioctl(fd, cmd & 0xffffffffL, value);
+            return LibC.ioctl(fd, command.value() & 0xffffffffL, value);
         } catch (LastErrorException e) {
-            throw Errnos.of(e, "ioctl 0x" + Integer.toHexString(cmd) + " on " + path);
+            throw Errnos.of(e, "ioctl 0x" + Integer.toHexString(command.value()) + " on " + path);
         } finally {
             exit();
         }
     }
 
     @Override
-    public int ioctl(int cmd, ByteBuffer arg) {
+    public int ioctl(KnownIoctl command, ByteBuffer arg) {
+        int size = IoctlRules.checkMemory(command, arg, path);
+        long cmd = command.value() & 0xffffffffL;
         enter("ioctl");
         try {
             if (arg.isDirect()) {
-                return LibC.ioctl(fd, cmd & 0xffffffffL, NativeBuffers.address(arg));
+                // checkMemory made sure [position, position + size) lies inside the buffer
+                return LibC.ioctl(fd, cmd, NativeBuffers.address(arg));
             }
-            // The kernel may read and write the struct: copy it in and back out.
-            ByteBuffer scratch = NativeBuffers.scratch(arg.remaining());
-            scratch.put(arg.duplicate()).flip();
-            int r = LibC.ioctl(fd, cmd & 0xffffffffL, NativeBuffers.address(scratch));
-            arg.duplicate().put(scratch);
-            return r;
+            // The kernel may read and write the struct: copy exactly its size in and back out.
+            try (NativeBuffers.Lease lease = NativeBuffers.lease(size)) {
+                ByteBuffer scratch = lease.buffer();
+                scratch.put(arg.duplicate().limit(arg.position() + size)).flip();
+                int r = LibC.ioctl(fd, cmd, lease.address());
+                if (!arg.isReadOnly()) {
+                    arg.duplicate().put(scratch);
+                }
+                return r;
+            }
         } catch (LastErrorException e) {
-            throw Errnos.of(e, "ioctl 0x" + Integer.toHexString(cmd) + " on " + path);
+            throw Errnos.of(e, "ioctl 0x" + Integer.toHexString(command.value()) + " on " + path);
         } finally {
             exit();
         }
@@ -182,12 +273,35 @@ final class HostNode implements DeviceNode {
     public int poll(int events, int timeoutMillis) {
         enter("poll");
         try {
-            ByteBuffer pfd = NativeBuffers.scratch(8);
-            pfd.putInt(0, fd).putShort(4, (short) events).putShort(6, (short) 0);
-            int n = LibC.poll(NativeBuffers.address(pfd), 1, timeoutMillis);
-            return n == 0 ? 0 : pfd.getShort(6) & 0xffff;
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, "poll " + path);
+            long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
+            int wait = timeoutMillis;
+            while (true) {
+                if (closed) {
+                    throw closedWhileWaiting("poll");
+                }
+                ByteBuffer pfds = NativeBuffers.words();
+                pfds.putInt(0, fd).putShort(4, (short) events).putShort(6, (short) 0);
+                // A poll that returns at once needs no wake descriptor.
+                pfds.putInt(8, wait == 0 ? -1 : wakeFd).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
+                int n;
+                try {
+                    n = LibC.poll(NativeBuffers.wordsAddress(), 2, wait);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != Errno.EINTR.number()) {
+                        throw Errnos.of(e, "poll " + path);
+                    }
+                    n = -1;
+                }
+                if (pfds.getShort(14) != 0) {
+                    throw closedWhileWaiting("poll");
+                }
+                if (n >= 0) {
+                    return n == 0 ? 0 : pfds.getShort(6) & 0xffff;
+                }
+                if (timeoutMillis > 0) { // interrupted by a signal: wait for what is left
+                    wait = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                }
+            }
         } finally {
             exit();
         }
@@ -204,26 +318,35 @@ final class HostNode implements DeviceNode {
     }
 
     static NodeStat fstat(int fd, String path) {
-        ByteBuffer st = NativeBuffers.scratch(STAT_SIZE).order(ByteOrder.nativeOrder());
-        try {
-            LibC.fstat(fd, NativeBuffers.address(st));
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, "fstat " + path);
+        try (NativeBuffers.Lease lease = NativeBuffers.lease(STAT_SIZE)) {
+            ByteBuffer st = lease.buffer().order(ByteOrder.nativeOrder());
+            try {
+                LibC.fstat(fd, lease.address());
+            } catch (LastErrorException e) {
+                throw Errnos.of(e, "fstat " + path);
+            }
+            return new NodeStat(st.getInt(ST_MODE), st.getLong(ST_RDEV), st.getLong(ST_SIZE));
         }
-        return new NodeStat(st.getInt(ST_MODE), st.getLong(ST_RDEV), st.getLong(ST_SIZE));
     }
 
     @Override
     public void close() {
-        if (!closed) {
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
+        synchronized (this) {
+            if (closed) {
+                return;
             }
-            exit();
+            closed = true;
         }
+        // Wake the calls waiting for this node (before dropping the owner's reference, which keeps
+        // the eventfd open for this write): each sees the eventfd readable and leaves with EBADF.
+        ByteBuffer one = NativeBuffers.words();
+        one.putLong(0, 1);
+        try {
+            LibC.write(wakeFd, NativeBuffers.wordsAddress(), 8);
+        } catch (LastErrorException ignored) {
+            // EAGAIN only if the counter were near overflow: it is then readable anyway
+        }
+        exit();
     }
 
     @Override

@@ -36,6 +36,23 @@ final class LibC {
 
     static native int fstat(int fd, long statbuf) throws LastErrorException;
 
+    /**
+     * {@code fcntl(fd, cmd, arg)} with the integer argument of {@code F_GETFD}, {@code F_GETFL} and
+     * {@code F_SETFL} (libc's variadic form, called with a fixed signature as {@link #ioctl} is).
+     */
+    static native int fcntl(int fd, int cmd, long arg) throws LastErrorException;
+
+    /** {@code eventfd(2)}: a counter descriptor, readable while its value is not zero. */
+    static native int eventfd(int initval, int flags) throws LastErrorException;
+
+    static final int O_NONBLOCK = 04000;
+    static final int O_NOCTTY = 0400;
     static final int O_NOFOLLOW = 0400000;
     static final int O_CLOEXEC = 02000000;
+    static final int F_GETFD = 1;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int EFD_NONBLOCK = 04000;
+    static final int EFD_CLOEXEC = 02000000;
+    static final short POLLIN = 0x1;
 }

@@ -1,0 +1,94 @@
+package org.devhost.hal.impl;
+
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import org.devhost.hal.IoctlCommand;
+import org.devhost.hal.KnownIoctl;
+import org.devhost.hal.KnownIoctls;
+import org.devhost.hal.RefusedIoctl;
+import org.devhost.hal.RefusedIoctls;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+
+/**
+ * Decides whether an ioctl may reach the kernel and how many bytes of memory it gets. What the HAL
+ * knows is a floor under any caller's description: {@link KnownIoctls} first, then the number's
+ * {@code _IOC} bits; a caller may describe more (a legacy command's size, a number passed by
+ * value for a command that encodes memory) but never fewer bytes than the HAL knows the kernel
+ * touches. Stateless; thread-safe.
+ */
+final class IoctlRules {
+    private IoctlRules() {}
+
+    /** How the HAL understands {@code cmd} on its own: its table entry, or the number's bits. */
+    static KnownIoctl describe(int cmd) {
+        Optional<KnownIoctl> known = KnownIoctls.byValue(cmd);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        IoctlCommand c = new IoctlCommand(cmd);
+        String name = c.toString();
+        if (c.dir() == IoctlCommand.NONE || c.size() == 0) {
+            return new KnownIoctl(name, cmd, KnownIoctl.Arg.VALUE, 0, "not in the HAL's table");
+        }
+        KnownIoctl.Arg kind = (c.dir() & IoctlCommand.READ) != 0 ? KnownIoctl.Arg.OUT : KnownIoctl.Arg.IN;
+        return new KnownIoctl(name, cmd, kind, c.size(), "sized by its _IOC bits");
+    }
+
+    /** Checks a by-value call: refused unless nobody says the command takes memory. */
+    static void checkValue(KnownIoctl k, String path) {
+        refused(k.value(), path);
+        KnownIoctl memory = k.takesMemory() ? k : KnownIoctls.byValue(k.value()).filter(KnownIoctl::takesMemory).orElse(null);
+        if (memory != null) {
+            throw new KernelException(Errno.EINVAL, head(k, path) + " takes " + memory.size() + " bytes of memory ("
+                    + memory.description() + "), so a number given for it would be used as an address; pass a buffer"
+                    + " of " + memory.size() + " bytes instead");
+        }
+    }
+
+    /**
+     * Checks a call with memory and returns how many bytes the kernel gets: the description's size,
+     * which must be at least what the HAL's table and the number's bits say.
+     */
+    static int checkMemory(KnownIoctl k, ByteBuffer arg, String path) {
+        refused(k.value(), path);
+        Optional<KnownIoctl> table = KnownIoctls.byValue(k.value());
+        if (!k.takesMemory()) {
+            throw new KernelException(Errno.EINVAL, head(k, path) + (table.isPresent()
+                    ? " takes no memory; pass its value as a number"
+                    : " encodes no size and is not in the HAL's table, so nobody knows how many bytes the kernel"
+                            + " would touch; describe it with a KnownIoctl that gives its size"));
+        }
+        IoctlCommand bits = new IoctlCommand(k.value());
+        int floor = Math.max(bits.dir() == IoctlCommand.NONE ? 0 : bits.size(),
+                table.filter(KnownIoctl::takesMemory).map(KnownIoctl::size).orElse(0));
+        if (k.size() < floor) {
+            throw new KernelException(Errno.EINVAL, head(k, path) + ": described as " + k.size() + " bytes, but the"
+                    + " kernel touches " + floor + "; describe at least " + floor);
+        }
+        if (arg.remaining() < k.size()) {
+            throw new KernelException(Errno.EINVAL, head(k, path) + " needs " + k.size() + " bytes from the buffer's"
+                    + " position, it has " + arg.remaining() + "; pass a larger buffer");
+        }
+        boolean kernelWrites = k.arg() == KnownIoctl.Arg.OUT || (bits.dir() & IoctlCommand.READ) != 0
+                || table.filter(t -> t.arg() == KnownIoctl.Arg.OUT).isPresent();
+        if (kernelWrites && arg.isReadOnly()) {
+            throw new KernelException(Errno.EINVAL, head(k, path) + " writes its answer into the buffer, which is"
+                    + " read-only; pass a writable buffer");
+        }
+        return k.size();
+    }
+
+    private static void refused(int cmd, String path) {
+        Optional<RefusedIoctl> r = RefusedIoctls.of(cmd);
+        if (r.isPresent()) {
+            throw new KernelException(Errno.EPERM, "ioctl " + r.get().name() + " (0x" + Integer.toHexString(cmd)
+                    + ") on " + path + ": refused, it " + r.get().reason() + " (see RefusedIoctls)");
+        }
+    }
+
+    private static String head(KnownIoctl k, String path) {
+        String hex = "0x" + Integer.toHexString(k.value());
+        return "ioctl " + (k.name().startsWith(hex) ? k.name() : k.name() + " (" + hex + ")") + " on " + path;
+    }
+}
