@@ -3,32 +3,77 @@ package org.devhost.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's run command, end to end: {@code ./devhost} with commands piped on stdin, as a user
- * would type them, and the printed output checked.
+ * would type them, and the printed output checked. Every run is bounded: a host that does not stop
+ * is killed and the test fails with what it printed.
  */
 class DevhostScriptIT {
     private static final Path ROOT = Path.of(System.getProperty("devhost.root", "..")).toAbsolutePath().normalize();
+    private static final long BOUND_SECONDS = 90;
 
-    private static String run(String commands) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString()).directory(ROOT.toFile()).redirectErrorStream(true);
-        pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
-        Process p = pb.start();
-        p.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close(); // end of input stops the host
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the host did not stop at end of input");
-        assertEquals(0, p.exitValue(), out);
-        return out;
+    @TempDir
+    Path tmp;
+
+    /** A host process whose output is collected on a thread of its own, so that no read can hang the test. */
+    private static final class Host {
+        final Process process;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final CompletableFuture<Void> drained;
+
+        Host(String commands, String... args) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString()));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
+            pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
+            process = pb.start();
+            drained = CompletableFuture.runAsync(() -> {
+                try {
+                    process.getInputStream().transferTo(out);
+                } catch (IOException ignored) {
+                    // the process went away
+                }
+            });
+            if (commands != null) {
+                process.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
+                process.getOutputStream().close(); // end of input stops the host
+            }
+        }
+
+        String output() {
+            synchronized (out) {
+                return out.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        /** Waits for the exit within the bound; kills the host and fails when it does not come. */
+        String exit(int expected) throws Exception {
+            if (!process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the host did not stop within " + BOUND_SECONDS + " s; it printed:\n" + output());
+            }
+            drained.get(10, TimeUnit.SECONDS);
+            assertEquals(expected, process.exitValue(), output());
+            return output();
+        }
+    }
+
+    private static String run(String commands, String... args) throws Exception {
+        return new Host(commands, args).exit(0);
     }
 
     private static String sculljar() throws IOException {
@@ -64,12 +109,60 @@ class DevhostScriptIT {
 
     @Test
     void theFirstDriverGetsMajor254AndStopStartBringsItBack() throws Exception {
-        String out = run("dev:ls 'rust_chrdev*'\ndev:majors\nstop org.devhost.drivers.rust_chrdev\ndev:ls 'rust_chrdev*'\n"
-                + "dev:majors\n");
-        assertTrue(out.contains("rust_chrdev0  char  254:0   rust_chrdev     0  open"), out);
-        assertTrue(out.contains("254 rust_chrdev"), out);
-        String after = out.substring(out.indexOf("g! \ng! NAME"));
-        assertTrue(!after.contains("rust_chrdev0") && !after.contains("254 rust_chrdev"), after);
-        assertTrue(new File(ROOT.toFile(), "deploy").isDirectory());
+        // Felix's start takes a bundle id: ask for it first (every run installs in the same order)
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("\\n +(\\d+)\\|Active +\\|.*driver: rust_chrdev ")
+                .matcher(run("lb rust_chrdev\n"));
+        assertTrue(id.find(), "no rust_chrdev in lb");
+        String[] steps = run("dev:ls 'rust_chrdev*'\ndev:majors\nstop " + id.group(1) + "\ndev:ls 'rust_chrdev*'\n"
+                + "dev:majors\nstart " + id.group(1) + "\ndev:ls 'rust_chrdev*'\ndev:majors\n").split("g! ");
+        // steps: banner, ls, majors, stop, ls, majors, start, ls, majors, end
+        assertTrue(steps[1].contains("rust_chrdev0  char  254:0   rust_chrdev     0  open"), steps[1]);
+        assertTrue(steps[2].contains("254 rust_chrdev"), steps[2]);
+        assertTrue(!steps[4].contains("rust_chrdev0") && !steps[5].contains("254 rust_chrdev"), steps[4] + steps[5]);
+        assertTrue(steps[7].contains("rust_chrdev0  char  254:0   rust_chrdev     0  open"), steps[7]);
+        assertTrue(steps[8].contains("254 rust_chrdev"), steps[8]);
+    }
+
+    /** name=value reaches the framework, an extra .jar loads as a driver. */
+    @Test
+    void argumentsSetPropertiesAndLoadExtraDrivers() throws Exception {
+        String extra = Path.of(java.net.URI.create(HostOptions.countingDriver(1))).toString();
+        String out = run("($.context) getProperty devhost.itest.word\ndev:lsmod\n", "devhost.itest.word=hello-42", extra);
+        assertTrue(out.contains("g! hello-42"), out);
+        assertTrue(out.matches("(?s).*\nitest_counting +\\d+  0.*"), out);
+    }
+
+    /** --no-shell: end of input does not stop the host; it runs until it is stopped. */
+    @Test
+    void withoutAShellTheHostRunsUntilStopped() throws Exception {
+        Host host = new Host("", "--no-shell");
+        long pid = host.process.pid();
+        Await.until(() -> "the no-shell line, have:\n" + host.output(),
+                () -> host.output().contains("devhost: running without a shell (process "));
+        assertTrue(host.process.isAlive(), "closed stdin did not stop it");
+        host.process.destroy(); // SIGTERM: the JVM shuts down
+        assertTrue(host.process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "SIGTERM stops it");
+        assertTrue(host.output().contains("kill " + pid), host.output());
+    }
+
+    /** A deploy folder that others can write turns hot deploy off; the host still runs and says why. */
+    @Test
+    void aWorldWritableDeployFolderTurnsHotDeployOff() throws Exception {
+        Path deploy = Files.createDirectory(tmp.resolve("deploy"));
+        Files.setPosixFilePermissions(deploy, PosixFilePermissions.fromString("rwxrwxrwx"));
+        String out = run("lb fileinstall\n", "devhost.deploy=" + deploy);
+        assertTrue(out.contains("devhost: hot deploy is off: " + deploy + " is writable by every user (chmod o-w"), out);
+        assertTrue(out.matches("(?s).*\\|Installed +\\|.*File Install.*") || out.matches("(?s).*\\|Resolved +\\|.*File Install.*"),
+                "FileInstall is not started: " + out);
+    }
+
+    /** A storage folder that is not the host's is refused before anything in it is touched. */
+    @Test
+    void aStorageFolderThatIsNotTheHostsIsRefused() throws Exception {
+        Path home = Files.createDirectory(tmp.resolve("home"));
+        Path precious = Files.writeString(home.resolve("notes.txt"), "mine");
+        String out = new Host("", "org.osgi.framework.storage=" + home).exit(2);
+        assertTrue(out.contains("is not empty and was not made by devhost"), out);
+        assertEquals("mine", Files.readString(precious));
     }
 }

@@ -30,13 +30,21 @@ public class HotDeployIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path deploy = Files.createTempDirectory("devhost-deploy");
+        Path root = Files.createTempDirectory("devhost-hot");
+        Path deploy = Files.createDirectory(root.resolve("deploy"));
+        Path conf = Files.createDirectory(root.resolve("conf"));
         return CoreOptions.options(CoreOptions.composite(HostOptions.host()),
-                CoreOptions.frameworkProperty("felix.fileinstall.dir").value(deploy.toString()),
+                // as the launcher sets it up: jars and configuration files apart, the guard first
+                CoreOptions.frameworkProperty("felix.fileinstall.dir").value(deploy + "," + conf),
+                CoreOptions.frameworkProperty("felix.fileinstall.filter").value(".*\\.(jar|cfg)"),
+                CoreOptions.frameworkProperty("devhost.deploy").value(deploy.toString()),
+                CoreOptions.frameworkProperty("devhost.conf").value(conf.toString()),
+                CoreOptions.bundle(HostOptions.jar("org.devhost.deploy")),
                 CoreOptions.frameworkProperty("felix.fileinstall.poll").value("200"),
                 CoreOptions.frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
                 CoreOptions.bundle(HostOptions.jar("org.apache.felix.fileinstall")),
                 CoreOptions.systemProperty("itest.deploy").value(deploy.toString()),
+                CoreOptions.systemProperty("itest.conf").value(conf.toString()),
                 CoreOptions.systemProperty("itest.counting.v1").value(HostOptions.countingDriver(1)),
                 CoreOptions.systemProperty("itest.counting.v2").value(HostOptions.countingDriver(2)));
     }
@@ -81,5 +89,48 @@ public class HotDeployIT {
         Files.delete(jar);
         Await.until("unloaded", () -> registry.device(DEV).isEmpty());
         System.out.println("HotDeployIT: devices appeared " + loaded + " ms after the copy (poll 200 ms)");
+    }
+
+    /**
+     * The guard in front of FileInstall: a configuration file in the jar folder, a jar in the
+     * configuration folder and a jar others can write are refused with a kernel log line saying
+     * why; a configuration file in its own folder is applied.
+     */
+    @Test
+    public void onlyTheRightFileInTheRightFolderOwnedByTheHostLoads() throws Exception {
+        Probe probe = new Probe(getClass());
+        DeviceRegistry registry = probe.registry();
+        org.devhost.kernel.KernelLog log = probe.service(org.devhost.kernel.KernelLog.class);
+        Path deploy = Path.of(System.getProperty("itest.deploy"));
+        Path conf = Path.of(System.getProperty("itest.conf"));
+
+        Files.writeString(deploy.resolve("hostdev.cfg"), "nodes=host_mem=/dev/mem\n");
+        Path jarInConf = conf.resolve("itest_counting.jar");
+        copy(System.getProperty("itest.counting.v1"), jarInConf);
+        Path groupWritable = deploy.resolve("itest_counting_gw.jar");
+        copy(System.getProperty("itest.counting.v1"), groupWritable);
+        Files.setPosixFilePermissions(groupWritable, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+        for (String why : new String[] {
+            "refused " + deploy.resolve("hostdev.cfg") + ": a configuration file loads from the configuration folder",
+            "refused " + jarInConf + ": a driver jar loads from the deploy folder",
+            "refused " + groupWritable + ": the file " + groupWritable.toRealPath() + " is writable by its group"}) {
+            Await.until(why, () -> log.lines().stream().anyMatch(
+                    l -> l.source().equals("org.devhost.deploy") && l.message().contains(why)));
+        }
+        assertEquals("nothing was loaded", false, registry.device(DEV).isPresent());
+
+        org.osgi.service.cm.ConfigurationAdmin cm = probe.service(org.osgi.service.cm.ConfigurationAdmin.class);
+        Files.writeString(conf.resolve("itest.hot.cfg"), "word=applied\n");
+        Await.until("the configuration from conf/", () -> {
+            try {
+                org.osgi.service.cm.Configuration[] c = cm.listConfigurations("(service.pid=itest.hot)");
+                return c != null && "applied".equals(c[0].getProperties().get("word"));
+            } catch (java.io.IOException | org.osgi.framework.InvalidSyntaxException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals(null, cm.listConfigurations("(service.pid=hostdev)"));
+        Files.delete(groupWritable);
+        Files.delete(jarInConf);
     }
 }

@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
@@ -29,8 +31,21 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * <p>Arguments: {@code name=value} sets a framework property; a path or URL ending in {@code .jar}
  * is installed and started as an extra driver; {@code --no-shell} runs without a console (until
  * the framework is stopped). JVM options are the {@code ./devhost} script's business ({@code -J}).
+ *
+ * <p>Folders, each made absolute: the framework storage ({@code org.osgi.framework.storage},
+ * default {@code cache/} here), emptied at every start only when it is the host's own ({@link
+ * StorageFolder}); hot deploy's {@code devhost.deploy} (driver jars) and {@code devhost.conf}
+ * (configuration files), defaults {@code deploy/} and {@code conf/} here, which FileInstall
+ * watches only when each is the host user's alone ({@link HostFolders}); FileInstall starts last,
+ * after the deploy guard that checks every file.
  */
 public final class Main {
+    /** Framework property: the folder whose driver jars hot deploy loads (absolute). */
+    static final String DEPLOY = "devhost.deploy";
+    /** Framework property: the folder whose configuration files hot deploy applies (absolute). */
+    static final String CONF = "devhost.conf";
+    private static final String FILEINSTALL = "org.apache.felix.fileinstall";
+
     private Main() {}
 
     public static void main(String[] args) throws Exception {
@@ -53,6 +68,16 @@ public final class Main {
                 System.exit(2);
             }
         }
+        for (String key : List.of(DEPLOY, CONF, Constants.FRAMEWORK_STORAGE)) {
+            config.put(key, Path.of(config.get(key)).toAbsolutePath().normalize().toString());
+        }
+        try {
+            StorageFolder.prepare(Path.of(config.get(Constants.FRAMEWORK_STORAGE)));
+        } catch (IOException e) {
+            System.err.println("devhost: " + e.getMessage());
+            System.exit(2);
+        }
+        boolean hotDeploy = hotDeploy(config);
         String console = config.getOrDefault("devhost.console", System.console() != null ? "jline" : "plain");
         if (console.equals("jline")) {
             // etc/gosh_profile there adds Tab completion; the plain shell would fail on its commands
@@ -64,9 +89,20 @@ public final class Main {
         BundleContext ctx = framework.getBundleContext();
         framework.start();
 
-        startAll(ctx, install(ctx, jars(home.resolve("bundle"))));
+        List<Bundle> infra = install(ctx, jars(home.resolve("bundle")));
+        // FileInstall starts last, once the deploy guard is in place (and not at all when hot deploy is off)
+        List<Bundle> fileInstall = infra.stream().filter(b -> FILEINSTALL.equals(b.getSymbolicName())).toList();
+        infra.removeAll(fileInstall);
+        startAll(ctx, infra);
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
         startAll(ctx, installLocations(ctx, extraJars));
+        if (hotDeploy) {
+            startAll(ctx, fileInstall);
+        }
+        if (!shell) {
+            System.out.println("devhost: running without a shell (process " + ProcessHandle.current().pid()
+                    + "); stop it with Ctrl-C or kill " + ProcessHandle.current().pid());
+        }
         if (shell) {
             List<Bundle> consoleBundles = install(ctx, jars(home.resolve("console").resolve(console)));
             // JLine finds its terminal providers through the thread context class loader; the
@@ -85,6 +121,26 @@ public final class Main {
         System.exit(end.getType() == FrameworkEvent.ERROR ? 1 : 0);
     }
 
+    /**
+     * Checks the hot-deploy folders ({@code devhost.deploy} for jars, {@code devhost.conf} for
+     * configuration files) and points FileInstall at them; false, with the reason printed, when
+     * either folder is not the host user's alone.
+     */
+    private static boolean hotDeploy(Map<String, String> config) {
+        String user = System.getProperty("user.name");
+        for (String key : List.of(DEPLOY, CONF)) {
+            Path dir = Path.of(config.get(key));
+            Optional<String> why = HostFolders.prepare(dir, user);
+            if (why.isPresent()) {
+                System.err.println("devhost: hot deploy is off: " + why.get());
+                return false;
+            }
+        }
+        config.put("felix.fileinstall.dir", config.get(DEPLOY) + "," + config.get(CONF));
+        config.put("felix.fileinstall.filter", ".*\\.(jar|cfg)");
+        return true;
+    }
+
     /** The distribution folder: the parent of {@code lib/} that holds this class's jar. */
     private static Path home() throws URISyntaxException {
         String explicit = System.getProperty("devhost.home");
@@ -97,11 +153,13 @@ public final class Main {
 
     private static Map<String, String> defaults(Path home) {
         Map<String, String> c = new HashMap<>();
-        c.put("org.osgi.framework.storage", home.resolve("cache").toString());
-        c.put("org.osgi.framework.storage.clean", "onFirstInit");
+        c.put(Constants.FRAMEWORK_STORAGE, home.resolve("cache").toString());
+        // StorageFolder empties it, and only when it is the host's own; Felix must not.
+        c.put(Constants.FRAMEWORK_STORAGE_CLEAN, "none");
         // INFO and up reach the kernel log (DEBUG would fill it with SCR tracing).
         c.put("org.osgi.service.log.admin.loglevel", "INFO");
-        c.put("felix.fileinstall.dir", System.getProperty("devhost.deploy", Path.of("deploy").toAbsolutePath().toString()));
+        c.put(DEPLOY, home.resolve("deploy").toString());
+        c.put(CONF, home.resolve("conf").toString());
         c.put("felix.fileinstall.poll", "1000");
         c.put("felix.fileinstall.noInitialDelay", "true");
         c.put("felix.fileinstall.log.level", "2");
@@ -110,11 +168,6 @@ public final class Main {
             if (k.startsWith("devhost.") || k.startsWith("felix.") || k.startsWith("org.osgi.") || k.startsWith("gosh.")) {
                 c.put(k, System.getProperty(k));
             }
-        }
-        try {
-            Files.createDirectories(Path.of(c.get("felix.fileinstall.dir")));
-        } catch (IOException e) {
-            System.err.println("devhost: cannot create the deploy folder: " + e.getMessage());
         }
         return c;
     }
@@ -133,7 +186,7 @@ public final class Main {
     }
 
     private static List<Bundle> installLocations(BundleContext ctx, List<String> locations) {
-        List<Bundle> bundles = new ArrayList<>();
+        List<Bundle> bundles = new ArrayList<>(); // mutable: the caller may take some out
         for (String loc : locations) {
             try {
                 bundles.add(ctx.installBundle(loc));

@@ -1,0 +1,75 @@
+package org.devhost.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What hot deploy may load, on real folders and files. */
+class DeployRulesTest {
+    @TempDir
+    Path root;
+    private Path deploy;
+    private Path conf;
+    private DeployRules rules;
+
+    @BeforeEach
+    void folders() throws Exception {
+        deploy = Files.createDirectory(root.resolve("deploy"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        conf = Files.createDirectory(root.resolve("conf"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(deploy, PosixFilePermissions.fromString("rwxr-xr-x"));
+        rules = new DeployRules(deploy, conf, System.getProperty("user.name"));
+    }
+
+    private static Path file(Path dir, String name, String perms) throws Exception {
+        Path f = Files.writeString(dir.resolve(name), "x");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(perms));
+        return f;
+    }
+
+    @Test
+    void ownFilesInTheirOwnFolderLoad() throws Exception {
+        assertEquals(Optional.empty(), rules.refusal(file(deploy, "driver.jar", "rw-r--r--")));
+        assertEquals(Optional.empty(), rules.refusal(file(conf, "hostdev.cfg", "rw-------")));
+    }
+
+    @Test
+    void jarsAndConfigurationsStayApart() throws Exception {
+        assertTrue(rules.refusal(file(deploy, "hal.cfg", "rw-r--r--")).orElseThrow().contains("configuration folder " + conf + " only"));
+        assertTrue(rules.refusal(file(conf, "driver.jar", "rw-r--r--")).orElseThrow().contains("deploy folder " + deploy + " only"));
+    }
+
+    @Test
+    void aFileOthersCanWriteIsRefused() throws Exception {
+        assertTrue(rules.refusal(file(deploy, "g.jar", "rw-rw-r--")).orElseThrow().contains("writable by its group (chmod g-w"));
+        assertTrue(rules.refusal(file(deploy, "o.jar", "rw-r--rw-")).orElseThrow().contains("writable by every user (chmod o-w"));
+    }
+
+    @Test
+    void aFolderOthersCanWriteRefusesEverythingInIt() throws Exception {
+        Path ok = file(deploy, "driver.jar", "rw-r--r--");
+        Files.setPosixFilePermissions(deploy, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertTrue(rules.refusal(ok).orElseThrow().startsWith("its folder " + deploy + " is writable by every user"));
+    }
+
+    @Test
+    void aFileOfAnotherUserIsRefusedAlsoBehindALink() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "giving a file to another user needs root; skipped");
+        UserPrincipal nobody = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Path theirs = file(root, "theirs.jar", "rw-r--r--");
+        Files.setOwner(theirs, nobody);
+        Path copy = file(deploy, "copy.jar", "rw-r--r--");
+        Files.setOwner(copy, nobody);
+        assertTrue(rules.refusal(copy).orElseThrow().contains("is owned by nobody, not by root"));
+        Path link = Files.createSymbolicLink(deploy.resolve("link.jar"), theirs);
+        assertTrue(rules.refusal(link).orElseThrow().contains("the file " + theirs.toRealPath() + " is owned by nobody"));
+    }
+}
