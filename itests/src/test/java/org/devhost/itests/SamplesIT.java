@@ -256,6 +256,39 @@ public class SamplesIT {
         b.uninstall();
     }
 
+    /**
+     * A bad value that reaches a loaded module through Configuration Admin directly (a hand-edited
+     * .cfg file, another tool) bypasses ModuleParameters' check: the module refuses it, names the
+     * parameter in the kernel log, keeps running with the values it had, and takes the next good one.
+     */
+    @Test
+    public void aBadValueAtRunTimeIsRefusedByTheModuleWhichKeepsItsValues() throws Exception {
+        Bundle b = context.installBundle(HostOptions.jar(HostOptions.driverArtifact("rust_module_parameters")));
+        org.osgi.service.cm.ConfigurationAdmin cm = context.getService(
+                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class));
+        org.osgi.service.cm.Configuration c = cm.getConfiguration("rust_module_parameters", "?");
+        java.util.Hashtable<String, Object> p = new java.util.Hashtable<>();
+        p.put("my_i32", "7");
+        c.update(p);
+        b.start();
+        Await.until("init with 7", () -> logged("rust_module_parameters", "  my_i32:     7"));
+
+        p.put("my_i32", "seven");
+        c.update(p);
+        Await.until("the refusal naming my_i32", () -> log.lines().stream().anyMatch(l -> l.source().equals("rust_module_parameters")
+                && l.level().compareTo(KernLevel.ERR) <= 0 && l.message().contains("parameter 'my_i32': 'seven'")));
+        assertEquals(Bundle.ACTIVE, b.getState());
+        assertFalse("no line shows the bad value applied", log.lines().stream().anyMatch(
+                l -> l.message().startsWith("parameters now: my_i32=seven")));
+
+        p.put("my_i32", "9");
+        c.update(p);
+        Await.until("the next good value", () -> log.lines().stream().anyMatch(
+                l -> l.message().startsWith("parameters now: my_i32=9")));
+        c.delete();
+        b.uninstall();
+    }
+
     private static KernelException expect(Runnable r) {
         try {
             r.run();

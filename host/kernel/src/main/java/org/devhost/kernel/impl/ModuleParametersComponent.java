@@ -215,7 +215,7 @@ public final class ModuleParametersComponent implements ModuleParameters {
     }
 
     /** Text to the declared type, with the same strict rules the modules apply. */
-    private static Object convert(AttributeDefinition ad, String text) {
+    static Object convert(AttributeDefinition ad, String text) {
         String name = ad.getID();
         Map<String, String> one = Map.of(name, text);
         Object value;

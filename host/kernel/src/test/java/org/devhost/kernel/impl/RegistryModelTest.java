@@ -39,6 +39,7 @@ class RegistryModelTest {
         final Map<Long, int[]> regions = new TreeMap<>();          // key major<<20|base -> {major, base, count, module}
         final Map<Integer, String> devices = new TreeMap<>();       // kernel dev_t -> module
         final TreeSet<Integer> miscMinors = new TreeSet<>();
+        final Map<String, Integer> names = new TreeMap<>();          // device name -> kernel dev_t
         final List<Object[]> files = new ArrayList<>();             // {OpenFile, dev_t, state: 0 open, 1 closed}
 
         boolean overlaps(int major, int base, int count) {
@@ -99,7 +100,7 @@ class RegistryModelTest {
         ModuleRegistry userReg = new ModuleRegistry(user);
         int names = 0;
         for (int op = 0; op < OPS; op++) {
-            int kind = rnd.nextInt(10);
+            int kind = rnd.nextInt(11);
             List<Integer> live = new ArrayList<>();
             for (int i = 0; i < modules.size(); i++) {
                 if (alive.get(i)) {
@@ -132,6 +133,7 @@ class RegistryModelTest {
                             Device d = r.register(ONE_BYTE);
                             devs.add(d.number().kernelEncoding());
                             model.devices.put(d.number().kernelEncoding(), "m" + m);
+                            model.names.put(d.name(), d.number().kernelEncoding());
                         }
                         long key = (long) r.major() << 20 | base;
                         model.regions.put(key, new int[] {r.major(), base, count, m});
@@ -153,6 +155,7 @@ class RegistryModelTest {
                         model.miscMinors.add(expect);
                         int dev = d.device().number().kernelEncoding();
                         model.devices.put(dev, "m" + m);
+                        model.names.put(d.device().name(), dev);
                         regs.add(new Reg(d, m, List.of(dev), -1, expect));
                     } catch (KernelException e) {
                         assertEquals(true, busy, where + ": unexpected " + e.getMessage());
@@ -207,7 +210,29 @@ class RegistryModelTest {
                     }
                     assertEquals(Errno.ENODEV, expectErrno(() -> reg.registerMisc("late" + m, MiscDevice.DYNAMIC_MINOR, ONE_BYTE)), where);
                 }
-                default -> { } // 9: idle step, the checks below still run
+                case 9 -> { // a name already taken, on purpose: EEXIST, and nothing of the attempt stays
+                    if (model.names.isEmpty()) {
+                        break;
+                    }
+                    List<String> taken = new ArrayList<>(model.names.keySet());
+                    String name = taken.get(rnd.nextInt(taken.size()));
+                    if (rnd.nextBoolean()) {
+                        assertEquals(Errno.EEXIST, expectErrno(() -> reg.registerMisc(name, MiscDevice.DYNAMIC_MINOR, ONE_BYTE)),
+                                where + ": misc " + name);
+                    } else {
+                        // a one-minor region names its device after itself: the region is reserved,
+                        // its device is refused, and closing it frees the number again
+                        int expectMajor = model.dynamicMajor();
+                        if (expectMajor < 0) {
+                            break;
+                        }
+                        ChrdevRegion r = reg.chrdevRegion(name, 0, 0, 1);
+                        assertEquals(expectMajor, r.major(), where);
+                        assertEquals(Errno.EEXIST, expectErrno(() -> r.register(ONE_BYTE)), where + ": region " + name);
+                        close(r);
+                    }
+                }
+                default -> { } // idle step, the checks below still run
             }
             check(table, model, where);
         }
@@ -235,6 +260,7 @@ class RegistryModelTest {
     private static void forget(Model model, Reg r) {
         for (int d : r.devs()) {
             model.devices.remove(d);
+            model.names.values().remove(d);
         }
         if (r.regionKey() >= 0) {
             model.regions.remove(r.regionKey());
