@@ -163,8 +163,13 @@ public class ShellIT {
         assertTrue(run("dev:misc"), run("dev:misc").matches("(?s).*\\d+ rust_miscdev.*"));
 
         String lsmod = run("dev:lsmod");
-        assertTrue(lsmod, lsmod.startsWith("Module                  Size  Used by\n"));
+        // lsmod's columns, the name column as wide as the longest name (rust_module_parameters)
+        assertTrue(lsmod, lsmod.startsWith("Module                     Size  Used by\n"));
         assertTrue(lsmod, lsmod.matches("(?s).*\nscull +\\d+  0(\n.*)?"));
+        int sizeEnd = lsmod.lines().findFirst().orElseThrow().indexOf("Size") + 4;
+        for (String line : lsmod.lines().skip(1).toList()) {
+            assertTrue(lsmod, Character.isDigit(line.charAt(sizeEnd - 1)) && line.startsWith("  ", sizeEnd));
+        }
 
         String modinfo = run("dev:modinfo rust_module_parameters");
         assertTrue(modinfo, modinfo.contains("name:           rust_module_parameters\n"));

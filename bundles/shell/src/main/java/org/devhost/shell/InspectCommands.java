@@ -103,7 +103,7 @@ public final class InspectCommands {
         for (Device d : registry.devices()) {
             openByModule.merge(d.module(), d.openCount(), Integer::sum);
         }
-        StringBuilder sb = new StringBuilder(String.format("%-19s %8s  %s", "Module", "Size", "Used by"));
+        // {name, size, used, users}, sorted by name
         List<String[]> rows = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             Optional<ModuleInfo> info = ModuleInfo.of(b);
@@ -113,11 +113,16 @@ public final class InspectCommands {
             String name = info.get().name();
             List<String> users = Modules.users(b);
             int used = openByModule.getOrDefault(name, 0) + users.size();
-            rows.add(new String[] {name, String.format("%-19s %8d  %d%s", name, size(b), used,
-                    users.isEmpty() ? "" : " " + String.join(",", users))});
+            rows.add(new String[] {name, String.valueOf(size(b)), String.valueOf(used), String.join(",", users)});
         }
         rows.sort(Comparator.comparing(r -> r[0]));
-        rows.forEach(r -> sb.append('\n').append(r[1]));
+        // lsmod's layout ("%-19s %8s  %s"), with the name column widened to the longest name
+        int w = Math.max(19, rows.stream().mapToInt(r -> r[0].length()).max().orElse(0));
+        String format = "%-" + w + "s %8s  %s";
+        StringBuilder sb = new StringBuilder(String.format(format, "Module", "Size", "Used by"));
+        for (String[] r : rows) {
+            sb.append('\n').append(String.format(format, r[0], r[1], r[2] + (r[3].isEmpty() ? "" : " " + r[3])));
+        }
         return sb.toString();
     }
 
