@@ -18,8 +18,8 @@ import org.osgi.service.log.LoggerFactory;
  * behaviour: init reserves two minors ({@code chrdev::Registration<2>}) under a dynamic major,
  * named after the module, and registers the same do-nothing file operations on both; drop frees
  * them. Its files open and release, and every other operation has the kernel's default (read and
- * write EINVAL). The one difference in order: the original prints "(exit)" in {@code drop} before
- * its fields (the registration) are dropped, and so do we.
+ * write EINVAL). Drop prints "(exit)" before the minors are freed, as the original's {@code
+ * Drop::drop} runs before its registration field is dropped. Thread-safe (no state).
  */
 @KernelModule(name = "rust_chrdev", author = "Rust for Linux Contributors",
         description = "Rust character device sample", license = "GPL")
