@@ -86,7 +86,7 @@ public class DataIT {
         });
         long t0 = System.nanoTime();
         // the reader opens first: every open of a scullpipe empties it, as LDD3's scull_p_open does
-        OpenFile r = registry.open("scullpipe0", OpenFlags.O_RDONLY);
+        OpenFile reader = registry.open("scullpipe0", OpenFlags.O_RDONLY);
         Future<byte[]> writer = threads.submit(() -> {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             Random r = new Random(42);
@@ -104,7 +104,7 @@ public class DataIT {
         });
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         long received = 0;
-        try (r) {
+        try (OpenFile r = reader) {
             ByteBuffer b = ByteBuffer.allocate(CHUNK);
             while (received < TOTAL) {
                 b.clear();
@@ -131,7 +131,7 @@ public class DataIT {
         Bundle scull = loadScull(probe);
         AtomicLong acknowledged = new AtomicLong();
         // the reader opens first: every open of a scullpipe empties it, as LDD3's scull_p_open does
-        OpenFile r = registry.open("scullpipe1", OpenFlags.O_RDONLY);
+        OpenFile reader = registry.open("scullpipe1", OpenFlags.O_RDONLY);
         Future<Errno> writer = threads.submit(() -> {
             Random r = new Random(7);
             try (OpenFile w = registry.open("scullpipe1", OpenFlags.O_WRONLY)) {
@@ -152,7 +152,7 @@ public class DataIT {
         int wantPos = 0;
         long received = 0;
         Errno readerEnd = null;
-        try (r) {
+        try (OpenFile r = reader) {
             ByteBuffer b = ByteBuffer.allocate(CHUNK);
             while (true) {
                 if (received > (20L << 20) && scull.getState() == Bundle.ACTIVE) {
