@@ -180,7 +180,10 @@ public final class ModuleParams {
     }
 
     private static long bounded(String name, Object whole, Object v, long min, long max) {
-        String range = "an integer from " + min + " to " + max;
+        String range = min == Integer.MIN_VALUE && max == Integer.MAX_VALUE ? "a 32-bit integer"
+                : min == Long.MIN_VALUE && max == Long.MAX_VALUE ? "a 64-bit integer"
+                : min == 0 && max == Long.MAX_VALUE ? "a non-negative integer"
+                : "an integer from " + min + " to " + max;
         if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
             long l = ((Number) v).longValue();
             if (l < min || l > max) {

@@ -40,7 +40,8 @@ class ModuleParamsTest {
         for (String bad : List.of("#ff", "", "08", "0x", "0b2", "1 2", "abc", "0x-5", "--1", "1e3", "٣")) {
             assertEinvalNaming("my_i32", () -> ModuleParams.i32(Map.of("my_i32", bad), "my_i32", 0));
         }
-        assertEinvalNaming("my_i32", () -> ModuleParams.i32(Map.of("my_i32", "4294967296"), "my_i32", 0));
+        KernelException e = assertThrows(KernelException.class, () -> ModuleParams.i32(Map.of("my_i32", "4294967296"), "my_i32", 0));
+        assertTrue(e.getMessage().startsWith("parameter 'my_i32': '4294967296' is not a 32-bit integer"), e.getMessage());
         assertEinvalNaming("my_i32", () -> ModuleParams.i32(Map.of("my_i32", "0x80000000"), "my_i32", 0));
         assertEquals(Integer.MIN_VALUE, ModuleParams.i32(Map.of("p", "-0x80000000"), "p", 0));
     }
