@@ -87,6 +87,8 @@ public class DataIT {
             return null;
         });
         long t0 = System.nanoTime();
+        // the reader opens first: every open of a scullpipe empties it, as LDD3's scull_p_open does
+        OpenFile reader = registry.open("scullpipe0", OpenFlags.O_RDONLY);
         Future<byte[]> writer = threads.submit(() -> {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             Random r = new Random(42);
@@ -106,7 +108,7 @@ public class DataIT {
         long received = 0;
         long churnAtStart = churn.get();
         long nextCheckpoint = CHECKPOINT;
-        try (OpenFile r = registry.open("scullpipe0", OpenFlags.O_RDONLY)) {
+        try (OpenFile r = reader) {
             ByteBuffer b = ByteBuffer.allocate(CHUNK);
             while (received < TOTAL) {
                 b.clear();
@@ -141,6 +143,8 @@ public class DataIT {
         DeviceRegistry registry = probe.registry();
         Bundle scull = loadScull(probe);
         AtomicLong acknowledged = new AtomicLong();
+        // the reader opens first: every open of a scullpipe empties it, as LDD3's scull_p_open does
+        OpenFile reader = registry.open("scullpipe1", OpenFlags.O_RDONLY);
         Future<Errno> writer = threads.submit(() -> {
             Random r = new Random(7);
             try (OpenFile w = registry.open("scullpipe1", OpenFlags.O_WRONLY)) {
@@ -161,7 +165,7 @@ public class DataIT {
         int wantPos = 0;
         long received = 0;
         Errno readerEnd = null;
-        try (OpenFile r = registry.open("scullpipe1", OpenFlags.O_RDONLY)) {
+        try (OpenFile r = reader) {
             ByteBuffer b = ByteBuffer.allocate(CHUNK);
             while (true) {
                 if (received > (20L << 20) && scull.getState() == Bundle.ACTIVE) {

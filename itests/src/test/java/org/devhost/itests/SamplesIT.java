@@ -101,8 +101,11 @@ public class SamplesIT {
 
         // rust_minimal, rust_print, rust_sync, rust_module_parameters: what init logged
         Await.until("init lines", () -> logged("rust_minimal", "Rust minimal sample (init)")
-                && logged("rust_sync", "Value: 11 (atomic)") && logged("rust_module_parameters", "  my_i32:     42"));
+                && logged("rust_sync", "Value: 10") && logged("rust_module_parameters", "  my_i32:     42"));
         for (KernLevel level : KernLevel.values()) {
+            if (level == KernLevel.DEBUG) {
+                continue; // rust_print.rs prints nothing at the debug level
+            }
             Await.until("rust_print at " + level, () -> log.lines().stream().anyMatch(
                     l -> l.source().equals("rust_print") && l.level() == level && l.message().endsWith("with args")));
         }

@@ -16,10 +16,21 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The memory devices of Linux's {@code drivers/char/mem.c} on major 1, table-driven as there:
- * {@code null} (1:3), {@code zero} (1:5), {@code full} (1:7), {@code random} (1:8) and
- * {@code urandom} (1:9). The region reserves 1:0-255 under the name {@code mem}, as
- * {@code register_chrdev(MEM_MAJOR, "mem", ...)} does.
+ * The memory devices of Linux's {@code drivers/char/mem.c} on major 1, table-driven as its
+ * {@code devlist} is. Original: torvalds/linux {@code drivers/char/mem.c} (blob at commit
+ * 03c11eb3b16d), with {@code random_fops}/{@code urandom_fops} of {@code drivers/char/random.c},
+ * compared line by line: {@code null} (1:3: reads 0, writes take everything, seek is always 0),
+ * {@code zero} (1:5: reads zeros, writes as null, seek 0), {@code full} (1:7: reads zeros, writes
+ * ENOSPC, seek 0), {@code random} (1:8) and {@code urandom} (1:9: random bytes, writes mixed in,
+ * seek leaves the position, {@code noop_llseek}). The region reserves 1:0-255 under the name
+ * {@code mem}, as {@code register_chrdev(MEM_MAJOR, "mem", ...)} does; the other minors are ENXIO,
+ * as {@code memory_open} says.
+ *
+ * <p>Left out on purpose: {@code mem} (1:1) and {@code port} (1:4), physical memory and I/O ports,
+ * which a JVM cannot reach (the HAL reaches real nodes, and refuses those); {@code kmsg} (1:11),
+ * whose role is {@code dev:dmesg}'s; mmap and splice, which devhost has not; random's ioctls
+ * (entropy accounting, ENOTTY here) and its wait for an initialised pool (a {@link SecureRandom} is
+ * seeded when made). Thread-safe: the devices keep no state but the shared pool.
  */
 @KernelModule(name = "mem", author = "devhost", description = "null, zero, full, random and urandom (drivers/char/mem.c)",
         license = "GPL")

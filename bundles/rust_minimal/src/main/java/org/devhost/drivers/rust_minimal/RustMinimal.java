@@ -11,8 +11,11 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
 /**
- * Rust minimal sample ({@code samples/rust/rust_minimal.rs}): the smallest module. Init builds a
- * list and says so; drop prints the list. No devices.
+ * Rust minimal sample. Original: {@code samples/rust/rust_minimal.rs} of Rust-for-Linux's {@code
+ * rust} branch (blob at commit 0c57fbcacc88), compared line by line, with no difference in
+ * behaviour: the smallest module. Init says so, says it is not built in (a bundle is always a
+ * loadable module: {@code !cfg!(MODULE)} is false) and keeps the numbers 72, 108, 200; drop prints
+ * them and says so. No devices. Stateless after init; not shared between threads.
  */
 @KernelModule(name = "rust_minimal", author = "Rust for Linux Contributors",
         description = "Rust minimal sample", license = "GPL")

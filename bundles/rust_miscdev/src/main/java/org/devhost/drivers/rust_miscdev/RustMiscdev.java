@@ -16,13 +16,21 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
 /**
- * Rust miscellaneous device sample ({@code samples/rust/rust_miscdev.rs}): one misc device whose
- * files share at most {@value #MAX_TOKENS} tokens. A write adds a token, waiting while all are
- * held; a read takes one and returns the byte {@code 0x01}, waiting while none is held. A read with
- * an empty buffer or at an offset above 0 returns 0 (so {@code cat} reads one token per open).
+ * Rust miscellaneous device sample. Original: {@code samples/rust/rust_miscdev.rs} of
+ * Rust-for-Linux (blob at commit 308d6ee43115; the {@code rust} branch's earlier blobs differ only
+ * in the kernel crate's API, not in behaviour), compared line by line: one misc device, named
+ * after the module, whose files share at most {@value #MAX_TOKENS} tokens. A write adds a token,
+ * waiting while all are held, and returns the full length; a read takes one and returns the byte
+ * {@code 0x01}, waiting while none is held. A read with an empty buffer or at an offset other than
+ * 0 returns 0 (so {@code cat} reads one token per open). Readers and writers wake each other.
  *
- * <p>Waits end as every kernel wait does: EAGAIN with O_NONBLOCK, EINTR on interrupt, ENODEV when
- * the driver is unloaded. Invariant: {@code 0 <= tokens <= MAX_TOKENS}, guarded by {@code lock}.
+ * <p>Waits end as every kernel wait does: EINTR on interrupt (the original's signal), ENODEV when
+ * the driver is unloaded, and EAGAIN with O_NONBLOCK. That last one differs on purpose: the
+ * original's {@code CondVar::wait} ignores O_NONBLOCK and sleeps; devhost's wait queue honours it
+ * for every driver, as a Linux driver should.
+ *
+ * <p>Invariants (guarded by {@code lock}): {@code 0 <= tokens <= MAX_TOKENS}; {@code maxSeen} is
+ * the highest {@code tokens} ever held (kept for tests and tools; not in the original).
  */
 @KernelModule(name = "rust_miscdev", author = "Rust for Linux Contributors",
         description = "Rust miscellaneous device sample", license = "GPL")
@@ -33,6 +41,7 @@ public final class RustMiscdev implements FileOperations<Void> {
     private final ReentrantLock lock = new ReentrantLock();
     private final WaitQueue stateChanged;
     private int tokens;
+    private int maxSeen;
     private final Logger log;
     private final MiscDevice device;
 
@@ -78,6 +87,7 @@ public final class RustMiscdev implements FileOperations<Void> {
         try {
             stateChanged.waitUntil(file, () -> tokens < MAX_TOKENS);
             tokens++;
+            maxSeen = Math.max(maxSeen, tokens);
         } finally {
             lock.unlock();
         }
@@ -85,6 +95,16 @@ public final class RustMiscdev implements FileOperations<Void> {
         int n = src.remaining();
         src.position(src.limit());
         return n;
+    }
+
+    /** The most tokens ever held at once (for tests and tools). */
+    int maxSeen() {
+        lock.lock();
+        try {
+            return maxSeen;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Tokens held now (for tests and tools). */

@@ -18,15 +18,35 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * Rust module parameters sample ({@code samples/rust/rust_module_parameters.rs}). Its parameters
- * are the configuration with PID {@code rust_module_parameters} ({@code dev:insmod ... my_i32=7},
- * or a {@code .cfg} file), described by Metatype; init logs them. A bad value fails init with
- * EINVAL naming the parameter; an unknown one is logged and ignored. Writable parameters change
- * while the module runs ({@link #modified}); {@code my_bool} is read-only (permission 0 in the Rust
- * sample): the kernel refuses to change it while the module is loaded (EPERM).
+ * Rust module parameters sample. Original: {@code samples/rust/rust_module_parameters.rs} of
+ * Rust-for-Linux's {@code rust} branch (blob at commit 7746b52c0aae), compared line by line; its
+ * parser is {@code rust/kernel/module_param.rs} of the same branch.
+ *
+ * <p>Its parameters are the configuration with PID {@code rust_module_parameters} ({@code dev:insmod
+ * ... my_i32=7}, or a {@code .cfg} file), described by Metatype; init logs them in the original's
+ * lines. A bad value fails init with EINVAL naming the parameter; an unknown one is logged and
+ * ignored. Parameters with permission 0 in the original ({@code my_bool}, {@code my_array}) are
+ * read-only: the kernel refuses to change them while the module is loaded (EPERM), and a change
+ * that reaches {@link #modified} anyway is logged and not applied. The others (0644) change while
+ * the module runs. Values are parsed as the kernel does ({@link ModuleParams}): {@code 0x}, {@code
+ * 0o}, {@code 0b} integers, {@code kstrtobool} booleans, {@code my_array} up to 3 items.
+ *
+ * <p>Where we differ on purpose:
+ * <ul>
+ * <li>{@code my_array=1,2,3,4}: the Rust {@code ArrayParam::push} silently drops the fourth value;
+ * we refuse it (EINVAL), as C's {@code param_array_set} does, so nobody believes it was taken.</li>
+ * <li>{@code dev:modinfo} shows C type names ({@code bool}, {@code int}, {@code long}, {@code charp},
+ * {@code array of int}) where the Rust macro writes {@code parmtype} as the Rust type ({@code i32},
+ * {@code usize}, {@code str}, {@code __rust_array_param_i32_3}): devhost derives the type from
+ * Metatype, which has no {@code i32}/{@code usize} distinction, and one naming serves the C
+ * samples (scull) and the Rust ones alike.</li>
+ * <li>a bare {@code my_bool} (no {@code =}) means true in the kernel; devhost's {@code dev:insmod}
+ * takes {@code name=value} only, so write {@code my_bool=y}.</li>
+ * <li>no {@code kernel_param_lock}: the values are immutable or volatile fields, read once each.</li>
+ * </ul>
  */
 @KernelModule(name = "rust_module_parameters", author = "Rust for Linux Contributors",
-        description = "Rust module parameters sample", license = "GPL", readonly = "my_bool")
+        description = "Rust module parameters sample", license = "GPL", readonly = {"my_bool", "my_array"})
 @Component(configurationPid = "rust_module_parameters", immediate = true)
 @Designate(ocd = RustModuleParameters.Params.class)
 public final class RustModuleParameters {
@@ -47,24 +67,28 @@ public final class RustModuleParameters {
         @AttributeDefinition(type = AttributeType.LONG, min = "0", description = "Example of usize")
         long my__usize() default 42;
 
-        @AttributeDefinition(cardinality = 2, description = "Example of array")
+        @AttributeDefinition(cardinality = MY_ARRAY_MAX, description = "Example of array")
         int[] my__array() default {0, 1};
     }
+
+    /** {@code ArrayParam<i32, 3>}. */
+    static final int MY_ARRAY_MAX = 3;
 
     static final Set<String> NAMES = Set.of("my_bool", "my_i32", "my_str", "my_usize", "my_array");
 
     private final Logger log;
     private final boolean myBool;
+    private final int[] myArray;
     private volatile int myI32;
     private volatile String myStr;
     private volatile long myUsize;
-    private volatile int[] myArray;
 
     @Activate
     public RustModuleParameters(@Reference(service = LoggerFactory.class) Logger log, Map<String, Object> props) {
         this.log = log;
         // Parse everything before logging anything: a bad value fails init (EINVAL) with nothing done.
         myBool = ModuleParams.bool(props, "my_bool", true);
+        myArray = ModuleParams.i32Array(props, "my_array", new int[] {0, 1}, MY_ARRAY_MAX);
         apply(props);
         ModuleParams.warnUnknown(props, NAMES, name -> log.warn("rust_module_parameters: unknown parameter '{}' ignored", name));
         log.info("Rust module parameters sample (init)");
@@ -76,12 +100,15 @@ public final class RustModuleParameters {
         log.info("  my_array:   {}", Arrays.toString(myArray));
     }
 
-    /** Writable parameters changed while loaded; the read-only one keeps its load-time value. */
+    /** Writable parameters changed while loaded; the read-only ones keep their load-time values. */
     @Modified
     void modified(Map<String, Object> props) {
         apply(props);
         if (ModuleParams.bool(props, "my_bool", true) != myBool) {
             log.warn("rust_module_parameters: my_bool is read-only; keeping {}", myBool);
+        }
+        if (!Arrays.equals(ModuleParams.i32Array(props, "my_array", new int[] {0, 1}, MY_ARRAY_MAX), myArray)) {
+            log.warn("rust_module_parameters: my_array is read-only; keeping {}", Arrays.toString(myArray));
         }
         log.info("parameters now: my_i32={} my_str={} my_usize={} my_array={}", myI32, myStr, myUsize,
                 Arrays.toString(myArray));
@@ -91,11 +118,9 @@ public final class RustModuleParameters {
         int i32 = ModuleParams.i32(props, "my_i32", 42);
         String str = ModuleParams.str(props, "my_str", "default str val");
         long usize = ModuleParams.usize(props, "my_usize", 42);
-        int[] array = ModuleParams.i32Array(props, "my_array", new int[] {0, 1}, 2);
         myI32 = i32;
         myStr = str;
         myUsize = usize;
-        myArray = array;
     }
 
     boolean myBool() {

@@ -40,10 +40,23 @@ class RustModuleParametersTest {
         assertArrayEquals(new int[] {3, 4}, m.myArray());
     }
 
+    /** rust_module_parameters.rs: {@code my_array: ArrayParam<i32, 3>}; module_param.rs parses 0x, 0o, 0b and kstrtobool. */
+    @Test
+    void theArrayTakesThreeAndTextFollowsTheKernelsParsers() {
+        RustModuleParameters m = new RustModuleParameters(kernel.logger("p"), Map.of("my_array", "1,2,3", "my_i32", "0o17",
+                "my_usize", "0x2a", "my_bool", "off"));
+        assertArrayEquals(new int[] {1, 2, 3}, m.myArray());
+        assertEquals(15, m.myI32());
+        assertEquals(42, m.myUsize());
+        assertEquals(false, m.myBool());
+        assertEquals(true, new RustModuleParameters(kernel.logger("p"), Map.of("my_bool", "yes")).myBool());
+    }
+
     @Test
     void aBadValueFailsInitWithEinvalNamingTheParameter() {
         for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("my_i32", "abc"), Map.of("my_usize", "-1"),
-                Map.of("my_bool", "maybe"), Map.of("my_array", "1,2,3"), Map.of("my_i32", "4294967296"))) {
+                Map.of("my_bool", "maybe"), Map.of("my_array", "1,2,3,4"), Map.of("my_array", ""), Map.of("my_i32", "#ff"),
+                Map.of("my_i32", "4294967296"))) {
             KernelException e = assertThrows(KernelException.class, () -> new RustModuleParameters(kernel.logger("p"), bad));
             assertEquals(Errno.EINVAL, e.errno());
             String name = bad.keySet().iterator().next();
@@ -59,12 +72,14 @@ class RustModuleParametersTest {
     }
 
     @Test
-    void writableParametersChangeAtRunTimeTheReadOnlyOneDoesNot() {
+    void writableParametersChangeAtRunTimeTheReadOnlyOnesDoNot() {
         RustModuleParameters m = new RustModuleParameters(kernel.logger("p"), Map.of());
-        Map<String, Object> next = new HashMap<>(Map.of("my_i32", 5, "my_bool", false));
+        Map<String, Object> next = new HashMap<>(Map.of("my_i32", 5, "my_bool", false, "my_array", "7"));
         m.modified(next);
         assertEquals(5, m.myI32());
         assertTrue(m.myBool(), "my_bool keeps its load-time value");
+        assertArrayEquals(new int[] {0, 1}, m.myArray(), "my_array (permissions 0) keeps its load-time value");
         assertTrue(log().contains("rust_module_parameters: my_bool is read-only; keeping true"), log().toString());
+        assertTrue(log().contains("rust_module_parameters: my_array is read-only; keeping [0, 1]"), log().toString());
     }
 }

@@ -13,10 +13,16 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Rust random device sample ({@code samples/rust/rust_random.rs}): a misc device whose reads fill
- * the whole buffer with random bytes and whose writes are mixed into the generator's seed. Both
- * take the full length. {@link SecureRandom} stands in for the kernel's getrandom pool; it is
- * thread-safe.
+ * Rust random device sample. Original: {@code samples/rust/rust_random.rs} of Rust-for-Linux's
+ * {@code rust} branch (blob at commit 7746b52c0aae), compared line by line: a misc device
+ * ({@code module_misc_device!}, so no init or exit lines) whose reads fill the whole buffer with
+ * random bytes and whose writes are mixed into the generator's seed. Both take the full length.
+ *
+ * <p>Differs on purpose: {@link SecureRandom} stands in for the kernel's pool. The original calls
+ * {@code getrandom_nonblock} under O_NONBLOCK, which is EAGAIN only while the kernel's pool is not
+ * yet initialised at early boot; a {@link SecureRandom} is seeded when it is made, so that case
+ * cannot arise and O_NONBLOCK changes nothing. The original copies through a 256-byte chunk; we
+ * fill the buffer at once (the same bytes reach the caller). Thread-safe ({@link SecureRandom} is).
  */
 @KernelModule(name = "rust_random", author = "Rust for Linux Contributors",
         description = "Just use /dev/urandom: Now with early-boot safety", license = "GPL")

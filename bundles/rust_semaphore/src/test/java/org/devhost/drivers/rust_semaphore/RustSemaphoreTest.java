@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.Errno;
@@ -56,19 +54,32 @@ class RustSemaphoreTest {
 
     @Test
     void aReadWaitsForAWrite() throws Exception {
-        var pool = Executors.newSingleThreadExecutor();
         try (OpenFile r = user.open("rust_semaphore", OpenFlags.O_RDONLY);
                 OpenFile nb = user.open("rust_semaphore", OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK)) {
             assertEquals(Errno.EAGAIN, assertThrows(KernelException.class, () -> nb.read(ByteBuffer.allocate(1))).errno());
-            CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> r.read(ByteBuffer.allocate(1)), pool);
-            Thread.sleep(100);
-            assertEquals(false, waiting.isDone());
+            KernelWaits.Call<Integer> waiting = KernelWaits.start("reader", () -> r.read(ByteBuffer.allocate(1))).parked();
             try (OpenFile w = user.open("rust_semaphore", OpenFlags.O_WRONLY)) {
                 w.write(ByteBuffer.allocate(1));
             }
-            assertEquals(1, waiting.get(5, TimeUnit.SECONDS));
-        } finally {
-            pool.shutdownNow();
+            assertEquals(1, waiting.result().get(5, TimeUnit.SECONDS));
+            assertEquals(1, readCount(r));
+        }
+    }
+
+    @Test
+    void anInterruptedReadIsEintr() throws Exception {
+        try (OpenFile r = user.open("rust_semaphore", OpenFlags.O_RDONLY)) {
+            KernelWaits.Call<Errno> waiting = KernelWaits.start("reader", () -> {
+                try {
+                    r.read(ByteBuffer.allocate(1));
+                    return null;
+                } catch (KernelException e) {
+                    return e.errno();
+                }
+            }).parked();
+            waiting.thread().interrupt();
+            assertEquals(Errno.EINTR, waiting.result().get(5, TimeUnit.SECONDS));
+            assertEquals(0, readCount(r), "a read that did not consume is not counted");
         }
     }
 }

@@ -1,8 +1,8 @@
 package org.devhost.drivers.scull;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.File;
@@ -13,30 +13,46 @@ import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
 
 /**
- * One scull device (scull0..3): memory kept as a list of quantum sets, each an array of
- * {@code qset} pointers to {@code quantum}-byte areas, allocated on first write, as in LDD3.
- * A read or write never crosses a quantum, so callers get short counts at quantum edges and loop.
+ * One scull device (scull0..3), as LDD3's {@code scull/main.c} ({@code scull_open},
+ * {@code scull_read}, {@code scull_write}, {@code scull_llseek}, {@code scull_trim}; see {@link
+ * Scull} for the version compared): memory kept as a list of quantum sets, each an array of
+ * {@code qset} pointers to {@code quantum}-byte areas, allocated on first write. A read or write
+ * never crosses a quantum, so callers get short counts at quantum edges and loop. An open for
+ * writing only ({@code O_WRONLY}, with or without {@code O_TRUNC}) empties the device, so writing
+ * "hello devhost" and then "bye" reads back "bye". A read at a hole (a quantum never written
+ * below the size) returns 0, as LDD3's "don't fill holes". Seek takes SEEK_SET, SEEK_CUR and
+ * SEEK_END; any other whence, or a negative result, is EINVAL.
+ *
+ * <p>Differs on purpose: new quanta are counted against {@code scull_max_bytes} ({@link
+ * ScullQuota}, ENOSPC beyond; LDD3 has no limit and fails with ENOMEM when memory runs out).
  *
  * <p>Invariants (guarded by {@code lock}): {@code size} is one past the highest byte written since
  * the last trim; {@code quantum} and {@code qset} are the layout of the data held and change only
- * on trim (to the module's current settings).
+ * on trim (to the module's current settings); {@code allocated} is the bytes of quanta held, all
+ * reserved in the quota.
  */
 final class ScullDevice implements FileOperations<Void> {
     private final ScullSettings settings;
+    private final ScullQuota quota;
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<byte[][]> data = new ArrayList<>();
+    /** Quantum sets by index; only sets with a written quantum exist (LDD3's list, without the empty links). */
+    private final Map<Integer, byte[][]> data = new HashMap<>();
     private int quantum;
     private int qset;
     private long size;
+    private long allocated;
 
-    ScullDevice(ScullSettings settings) {
+    ScullDevice(ScullSettings settings, ScullQuota quota) {
         this.settings = settings;
+        this.quota = quota;
         trim();
     }
 
     /** {@code scull_trim}: drop all data and take the current quantum and qset. Caller holds the lock or owns the device. */
     private void trim() {
         data.clear();
+        quota.release(allocated);
+        allocated = 0;
         size = 0;
         quantum = settings.quantum();
         qset = settings.qset();
@@ -44,8 +60,8 @@ final class ScullDevice implements FileOperations<Void> {
 
     @Override
     public Void open(File file) {
-        // Opened write-only with O_TRUNC: empty the device, as scull_open does.
-        if ((file.flags() & OpenFlags.O_ACCMODE) == OpenFlags.O_WRONLY && (file.flags() & OpenFlags.O_TRUNC) != 0) {
+        // scull_open: "trim to 0 the length of the device if open was write-only" (O_TRUNC or not).
+        if ((file.flags() & OpenFlags.O_ACCMODE) == OpenFlags.O_WRONLY) {
             lock.lock();
             try {
                 trim();
@@ -69,15 +85,12 @@ final class ScullDevice implements FileOperations<Void> {
             int sPos = (int) (rest / quantum);
             int qPos = (int) (rest % quantum);
             int count = (int) Math.min(Math.min(dst.remaining(), size - offset), quantum - qPos);
-            byte[] area = item < data.size() ? data.get(item)[sPos] : null;
+            byte[][] set = data.get(item);
+            byte[] area = set == null ? null : set[sPos];
             if (area == null) {
-                // a hole (never written): reads as zeros up to the quantum's end
-                for (int i = 0; i < count; i++) {
-                    dst.put((byte) 0);
-                }
-            } else {
-                dst.put(area, qPos, count);
+                return 0; // a hole (never written): "don't fill holes", as scull_read
             }
+            dst.put(area, qPos, count);
             return count;
         } finally {
             lock.unlock();
@@ -99,12 +112,11 @@ final class ScullDevice implements FileOperations<Void> {
             long rest = offset % itemSize;
             int sPos = (int) (rest / quantum);
             int qPos = (int) (rest % quantum);
-            while (data.size() <= item) {
-                data.add(new byte[qset][]);
-            }
-            byte[][] set = data.get((int) item);
+            byte[][] set = data.computeIfAbsent((int) item, i -> new byte[qset][]);
             if (set[sPos] == null) {
+                quota.reserve(file.deviceName(), quantum); // before allocating: a refused write takes no memory
                 set[sPos] = new byte[quantum];
+                allocated += quantum;
             }
             int count = Math.min(src.remaining(), quantum - qPos);
             src.get(set[sPos], qPos, count);
@@ -120,7 +132,9 @@ final class ScullDevice implements FileOperations<Void> {
         long base = switch (whence) {
             case OpenFile.SEEK_SET -> 0;
             case OpenFile.SEEK_CUR -> file.position();
-            default -> size();
+            case OpenFile.SEEK_END -> size();
+            default -> throw new KernelException(Errno.EINVAL, "seek " + file.deviceName() + ": whence " + whence
+                    + " is not SEEK_SET, SEEK_CUR or SEEK_END");
         };
         long pos = base + offset;
         if (pos < 0) {

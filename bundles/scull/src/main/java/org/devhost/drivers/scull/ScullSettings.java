@@ -8,13 +8,22 @@ import org.devhost.kernel.KernelException;
 
 /**
  * The module-wide numbers LDD3 keeps in globals ({@code scull_quantum}, {@code scull_qset},
- * {@code scull_p_buffer}) and the ioctls that read and change them. A device takes the current
- * quantum and qset when it is emptied. Thread-safe (synchronized); values are always positive.
+ * {@code scull_p_buffer}) and {@code scull_ioctl} (main.c), which reads and changes them. A scull
+ * device takes the current quantum and qset when it is trimmed; a pipe takes the buffer size at its
+ * next open. Thread-safe (synchronized); quantum and qset are at least 1, the buffer at least 2.
+ *
+ * <p>Where we differ from {@code scull_ioctl} on purpose: no {@code capable(CAP_SYS_ADMIN)} check
+ * (EPERM there): a JVM caller has no capabilities, and devhost's host is trusted code. Values
+ * below those minimums are EINVAL, where LDD3 stores them and divides by zero later (quantum or
+ * qset 0) or lets writers sleep forever (a pipe buffer of 1). RESET restores the compiled-in
+ * defaults, as LDD3's does, not the load-time parameters.
  */
 final class ScullSettings {
     static final int DEFAULT_QUANTUM = 4000;
     static final int DEFAULT_QSET = 1000;
     static final int DEFAULT_P_BUFFER = 4000;
+    /** A ring of n bytes holds n - 1: the smallest useful one. */
+    static final int MIN_P_BUFFER = 2;
 
     private final int initialQuantum;
     private final int initialQset;
@@ -27,7 +36,7 @@ final class ScullSettings {
         this.initialQset = positive("scull_qset", qset);
         this.quantum = initialQuantum;
         this.qset = initialQset;
-        this.pBuffer = positive("scull_p_buffer", pBuffer);
+        this.pBuffer = atLeast("scull_p_buffer", MIN_P_BUFFER, pBuffer);
     }
 
     synchronized int quantum() {
@@ -86,7 +95,7 @@ final class ScullSettings {
                 qset = positive("qset", value(arg));
                 return old;
             }
-            case ScullIoctl.P_TSIZE -> pBuffer = positive("scull_p_buffer", value(arg));
+            case ScullIoctl.P_TSIZE -> pBuffer = atLeast("scull_p_buffer", MIN_P_BUFFER, value(arg)); // used from the next open
             case ScullIoctl.P_QSIZE -> {
                 return pBuffer;
             }
@@ -120,8 +129,12 @@ final class ScullSettings {
     }
 
     private static int positive(String what, int v) {
-        if (v <= 0) {
-            throw new KernelException(Errno.EINVAL, "scull: " + what + " must be at least 1, got " + v);
+        return atLeast(what, 1, v);
+    }
+
+    private static int atLeast(String what, int min, int v) {
+        if (v < min) {
+            throw new KernelException(Errno.EINVAL, "scull: " + what + " must be at least " + min + ", got " + v);
         }
         return v;
     }

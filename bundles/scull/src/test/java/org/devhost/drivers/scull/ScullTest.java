@@ -2,58 +2,57 @@ package org.devhost.drivers.scull;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.annotation.Annotation;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceNumber;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernLevel;
 import org.devhost.kernel.KernelException;
+import org.devhost.kernel.LogLine;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
 import org.devhost.kernel.PollEvents;
+import org.devhost.kernel.Region;
 import org.devhost.kernel.impl.StandaloneKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+/** scull and scullpipe behave as LDD3's scull/main.c and scull/pipe.c. */
 @Timeout(60)
 class ScullTest {
     private final StandaloneKernel kernel = new StandaloneKernel();
     private final DeviceRegistry user = kernel.load("user");
     private final DeviceRegistry module = kernel.load("scull");
-    private final ExecutorService threads = Executors.newCachedThreadPool();
 
     @AfterEach
     void stop() {
-        threads.shutdownNow();
         kernel.unload(module);
     }
 
-    /** Module parameters, as Configuration Admin would give them. */
-    static Scull.Config config(int quantum, int qset, int pipeBuffer) {
-        return new Scull.Config() {
-            public Class<? extends Annotation> annotationType() { return Scull.Config.class; }
-            public int scull__quantum() { return quantum; }
-            public int scull__qset() { return qset; }
-            public int scull__nr__devs() { return 4; }
-            public int scull__p__nr__devs() { return 4; }
-            public int scull__p__buffer() { return pipeBuffer; }
-        };
+    /** Loads scull with these parameters (name, value, ...), as Configuration Admin gives them. */
+    private Scull load(Object... params) {
+        Map<String, Object> props = new HashMap<>();
+        for (int i = 0; i < params.length; i += 2) {
+            props.put((String) params[i], params[i + 1]);
+        }
+        return new Scull(module, kernel.logger("scull"), props);
     }
 
-    private Scull load(int quantum, int qset, int pipeBuffer) {
-        return new Scull(module, kernel.logger("scull"), config(quantum, qset, pipeBuffer));
+    private List<String> log() {
+        return kernel.log().lines().stream().map(LogLine::message).toList();
     }
 
     private static byte[] readAll(OpenFile f, int max) {
@@ -73,18 +72,92 @@ class ScullTest {
         }
     }
 
+    private static int fillNonBlocking(OpenFile w) {
+        ByteBuffer big = ByteBuffer.allocate(1 << 16);
+        int total = 0;
+        while (true) {
+            try {
+                total += w.write(big);
+            } catch (KernelException e) {
+                assertEquals(Errno.EAGAIN, e.errno());
+                return total;
+            }
+        }
+    }
+
     @Test
-    void fourScullAndFourPipesOnDynamicMajors() {
-        load(4000, 1000, 4000);
-        List<String> names = user.devices().stream().map(Device::name).sorted().toList();
-        assertEquals(List.of("scull0", "scull1", "scull2", "scull3", "scullpipe0", "scullpipe1", "scullpipe2", "scullpipe3"), names);
-        assertEquals(254, user.device("scull0").orElseThrow().number().major());
-        assertEquals(253, user.device("scullpipe0").orElseThrow().number().major());
+    void scullIsMinorsZeroToThreeAndThePipesFourToSevenOfOneMajor() {
+        load();
+        List<String> names = user.devices().stream().map(d -> d.name() + " " + d.number()).toList();
+        assertEquals(List.of("scull0 254:0", "scull1 254:1", "scull2 254:2", "scull3 254:3",
+                "scullpipe0 254:4", "scullpipe1 254:5", "scullpipe2 254:6", "scullpipe3 254:7"), names);
+        List<String> regions = user.regions().stream().filter(r -> r.major() == 254).map(Region::name).toList();
+        assertEquals(List.of("scull", "scullp"), regions, "/proc/devices lists 254 scull and 254 scullp");
+        assertTrue(log().contains("major 254: scull0-3 minors 0-3, scullpipe minors 4-7, quantum 4000, qset 1000, at most 67108864 bytes"),
+                log().toString());
+        assertTrue(log().stream().noneMatch(l -> l.startsWith("scull:")), "the log source already names scull: " + log());
+    }
+
+    @Test
+    void aFixedMajorAndAFirstMinorAreParameters() {
+        load("scull_major", 240, "scull_minor", "0x10");
+        assertEquals(DeviceNumber.of(240, 16), user.device("scull0").orElseThrow().number());
+        assertEquals(DeviceNumber.of(240, 19), user.device("scull3").orElseThrow().number());
+        assertEquals(DeviceNumber.of(240, 20), user.device("scullpipe0").orElseThrow().number());
+        assertEquals(DeviceNumber.of(240, 23), user.device("scullpipe3").orElseThrow().number());
+    }
+
+    @Test
+    void aTakenFixedMajorFailsInitAndSaysSo() {
+        DeviceRegistry other = kernel.load("other");
+        other.chrdevRegion("other", 240, 0, 1);
+        KernelException e = assertThrows(KernelException.class, () -> load("scull_major", 240));
+        assertEquals(Errno.EBUSY, e.errno());
+        assertTrue(kernel.log().lines().stream().anyMatch(l -> l.level() == KernLevel.WARNING
+                && l.message().equals("can't get major 240")), log().toString());
+    }
+
+    @Test
+    void withoutRoomForThePipesScullLoadsWithoutThem() {
+        DeviceRegistry other = kernel.load("other");
+        other.chrdevRegion("other", 240, 4, 1);
+        load("scull_major", 240);
+        assertTrue(user.device("scull3").isPresent());
+        assertTrue(user.device("scullpipe0").isEmpty());
+        assertTrue(kernel.log().lines().stream().anyMatch(l -> l.level() == KernLevel.NOTICE
+                && l.message().startsWith("Unable to get scullp region, error ") && l.message().contains("EBUSY")), log().toString());
+    }
+
+    @Test
+    void badParametersFailInitWithEinvalNamingThemAndRegisterNothing() {
+        for (Object[] bad : List.of(new Object[] {"scull_quantum", 0}, new Object[] {"scull_qset", "0"},
+                new Object[] {"scull_p_buffer", 1}, new Object[] {"scull_nr_devs", 0}, new Object[] {"scull_major", 512},
+                new Object[] {"scull_max_bytes", 0}, new Object[] {"scull_quantum", "#10"})) {
+            KernelException e = assertThrows(KernelException.class, () -> load(bad));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().startsWith("parameter '" + bad[0] + "'"), e.getMessage());
+            assertTrue(user.devices().isEmpty());
+        }
+    }
+
+    @Test
+    void parametersAreReadOnlyOnceLoaded() {
+        Scull scull = load("scull_quantum", 100);
+        writeAll(user.open("scull0", OpenFlags.O_WRONLY), "kept".getBytes());
+        scull.modified(Map.of("scull_quantum", 8, "scull_major", 0, "scull_minor", 3));
+        try (OpenFile f = user.open("scull0", OpenFlags.O_RDONLY)) {
+            assertEquals(100, f.ioctl(ScullIoctl.QQUANTUM, 0));
+            assertArrayEquals("kept".getBytes(), readAll(f, 100), "nothing was reloaded");
+        }
+        assertTrue(log().contains("parameter scull_quantum is read-only once scull is loaded; keeping 100 (unload and load scull to change it)"),
+                log().toString());
+        assertTrue(log().contains("parameter scull_minor is read-only once scull is loaded; keeping 0 (unload and load scull to change it)"));
+        assertTrue(log().stream().noneMatch(l -> l.contains("scull_major")), "scull_major 0 asked for the major scull has");
     }
 
     @Test
     void dataSpansQuantaAndQuantumSetsAndStopsAtQuantumEdges() {
-        load(16, 4, 4000); // 64 bytes per quantum set
+        load("scull_quantum", 16, "scull_qset", 4); // 64 bytes per quantum set
         byte[] data = new byte[300];
         new Random(1).nextBytes(data);
         try (OpenFile w = user.open("scull1", OpenFlags.O_WRONLY)) {
@@ -104,33 +177,67 @@ class ScullTest {
             assertEquals(95, r.seek(-10, OpenFile.SEEK_CUR));
             assertEquals(290, r.seek(-10, OpenFile.SEEK_END));
             assertEquals(Errno.EINVAL, assertThrows(KernelException.class, () -> r.seek(-301, OpenFile.SEEK_END)).errno());
+            assertEquals(Errno.EINVAL, assertThrows(KernelException.class, () -> r.seek(0, 3)).errno(),
+                    "scull_llseek knows SEEK_SET, SEEK_CUR and SEEK_END only");
         }
-        // another device holds its own data
         try (OpenFile other = user.open("scull2", OpenFlags.O_RDONLY)) {
-            assertEquals(0, other.read(ByteBuffer.allocate(10)));
+            assertEquals(0, other.read(ByteBuffer.allocate(10)), "another device holds its own data");
+        }
+    }
+
+    /** scull_open: "trim to 0 the length of the device if open was write-only". */
+    @Test
+    void everyWriteOnlyOpenEmptiesTheDeviceAndNoOtherOpenDoes() {
+        load();
+        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) {
+            writeAll(w, "hello devhost".getBytes());
+        }
+        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) {
+            writeAll(w, "bye".getBytes());
+        }
+        try (OpenFile r = user.open("scull0", OpenFlags.O_RDONLY)) {
+            assertArrayEquals("bye".getBytes(), readAll(r, 100), "LDD3 gives \"bye\", not \"byelo devhost\"");
+        }
+        try (OpenFile rw = user.open("scull0", OpenFlags.O_RDWR | OpenFlags.O_TRUNC)) {
+            assertArrayEquals("bye".getBytes(), readAll(rw, 100), "read-write, even with O_TRUNC, keeps the data");
+        }
+    }
+
+    /** scull_read: "don't fill holes". */
+    @Test
+    void aReadAtAHoleReturnsZero() {
+        load("scull_quantum", 16, "scull_qset", 4);
+        try (OpenFile f = user.open("scull0", OpenFlags.O_RDWR)) {
+            f.seek(40, OpenFile.SEEK_SET);
+            writeAll(f, "x".getBytes());
+            f.seek(0, OpenFile.SEEK_SET);
+            assertEquals(0, f.read(ByteBuffer.allocate(10)), "offset 0 was never written");
+            f.seek(40, OpenFile.SEEK_SET);
+            assertArrayEquals("x".getBytes(), readAll(f, 10));
         }
     }
 
     @Test
-    void writeOnlyWithTruncEmptiesTheDevice() {
-        load(4000, 1000, 4000);
-        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) {
-            writeAll(w, "hello".getBytes());
+    void scullMaxBytesBoundsAllDevicesTogetherWithEnospc() {
+        load("scull_quantum", 16, "scull_qset", 4, "scull_max_bytes", 48);
+        try (OpenFile a = user.open("scull0", OpenFlags.O_WRONLY); OpenFile b = user.open("scull1", OpenFlags.O_WRONLY)) {
+            writeAll(a, new byte[32]);
+            writeAll(b, new byte[16]);
+            KernelException e = assertThrows(KernelException.class, () -> a.write(ByteBuffer.allocate(1)));
+            assertEquals(Errno.ENOSPC, e.errno());
+            assertTrue(e.getMessage().contains("scull_max_bytes"), e.getMessage());
+            assertEquals(Errno.ENOSPC, assertThrows(KernelException.class, () -> b.write(ByteBuffer.allocate(1))).errno());
         }
-        try (OpenFile rw = user.open("scull0", OpenFlags.O_RDWR | OpenFlags.O_TRUNC)) {
-            assertArrayEquals("hello".getBytes(), readAll(rw, 100), "O_TRUNC only empties on O_WRONLY, as LDD3");
-        }
-        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY | OpenFlags.O_TRUNC)) {
-            writeAll(w, "hi".getBytes());
-        }
-        try (OpenFile r = user.open("scull0", OpenFlags.O_RDONLY)) {
-            assertArrayEquals("hi".getBytes(), readAll(r, 100));
+        user.open("scull0", OpenFlags.O_WRONLY).close(); // a write-only open trims scull0 and gives its 32 bytes back
+        try (OpenFile b = user.open("scull1", OpenFlags.O_RDWR)) {
+            b.seek(0, OpenFile.SEEK_END);
+            writeAll(b, new byte[32]);
         }
     }
 
     @Test
     void theIoctlFamilySetsTellsGetsQueriesExchangesAndShifts() {
-        load(4000, 1000, 4000);
+        load();
         try (OpenFile f = user.open("scull0", OpenFlags.O_RDWR)) {
             ByteBuffer b = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
             assertEquals(4000, f.ioctl(ScullIoctl.QQUANTUM, 0));
@@ -159,74 +266,113 @@ class ScullTest {
             assertEquals(Errno.ENOTTY, assertThrows(KernelException.class, () -> f.ioctl(0x5413, 0)).errno());
             assertEquals(Errno.ENOTTY, assertThrows(KernelException.class, () -> f.ioctl(0x6b0f, 0)).errno(), "nr above MAXNR");
             assertEquals(Errno.EINVAL, assertThrows(KernelException.class, () -> f.ioctl(ScullIoctl.TQUANTUM, 0)).errno());
+            assertEquals(Errno.EINVAL, assertThrows(KernelException.class, () -> f.ioctl(ScullIoctl.P_TSIZE, 1)).errno());
             assertEquals(Errno.EFAULT, assertThrows(KernelException.class, () -> f.ioctl(ScullIoctl.GQUANTUM, 0)).errno(),
                     "a pointer command given a plain value");
         }
     }
 
     @Test
-    void aNewQuantumAppliesWhenTheDeviceIsEmptied() {
-        load(4000, 1000, 4000);
+    void aNewQuantumAppliesWhenTheDeviceIsTrimmed() {
+        load();
         try (OpenFile f = user.open("scull3", OpenFlags.O_RDWR)) {
             f.ioctl(ScullIoctl.TQUANTUM, 8);
+            assertEquals(100, f.write(ByteBuffer.allocate(100)), "the data held keeps its 4000-byte quanta");
         }
-        try (OpenFile w = user.open("scull3", OpenFlags.O_WRONLY | OpenFlags.O_TRUNC)) {
-            assertEquals(8, w.write(ByteBuffer.allocate(100)), "writes now stop at 8-byte quanta");
+        try (OpenFile w = user.open("scull3", OpenFlags.O_WRONLY)) {
+            assertEquals(8, w.write(ByteBuffer.allocate(100)), "trimmed: writes now stop at 8-byte quanta");
         }
     }
 
     @Test
-    void scullpipeIsABlockingFifo() throws Exception {
-        load(4000, 1000, 64);
+    void scullpipeIsABlockingFifoThatHoldsOneByteLessThanItsBuffer() throws Exception {
+        load("scull_p_buffer", 64);
         try (OpenFile r = user.open("scullpipe0", OpenFlags.O_RDONLY);
                 OpenFile nb = user.open("scullpipe0", OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
-                OpenFile w = user.open("scullpipe0", OpenFlags.O_WRONLY)) {
+                OpenFile w = user.open("scullpipe0", OpenFlags.O_WRONLY);
+                OpenFile wnb = user.open("scullpipe0", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
             assertEquals(Errno.EAGAIN, assertThrows(KernelException.class, () -> nb.read(ByteBuffer.allocate(1))).errno());
             assertEquals(PollEvents.POLLOUT | PollEvents.POLLWRNORM, w.poll());
+            assertEquals(Errno.ESPIPE, assertThrows(KernelException.class, () -> r.seek(0, OpenFile.SEEK_SET)).errno());
 
-            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-                ByteBuffer b = ByteBuffer.allocate(5);
-                r.read(b);
-                return Arrays.copyOf(b.array(), b.position());
-            }, threads);
-            Thread.sleep(50);
-            assertEquals(false, reader.isDone(), "the reader waits for data");
+            KernelWaits.Call<byte[]> reader = KernelWaits.start("reader", () -> readAll(r, 5)).parked();
             w.write(ByteBuffer.wrap("hello".getBytes()));
-            assertArrayEquals("hello".getBytes(), reader.get(5, TimeUnit.SECONDS));
+            assertArrayEquals("hello".getBytes(), reader.result().get(5, TimeUnit.SECONDS));
 
-            // fill it: 64 bytes fit (a write stops where the ring wraps, so it takes two), then a
-            // non-blocking writer gets EAGAIN and a blocking one waits
-            try (OpenFile wnb = user.open("scullpipe0", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
-                ByteBuffer big = ByteBuffer.allocate(100);
-                int total = 0;
-                while (true) {
-                    try {
-                        total += wnb.write(big);
-                    } catch (KernelException e) {
-                        assertEquals(Errno.EAGAIN, e.errno());
-                        break;
-                    }
-                }
-                assertEquals(64, total);
-            }
-            CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> w.write(ByteBuffer.allocate(10)), threads);
-            Thread.sleep(50);
-            assertEquals(false, writer.isDone(), "the writer waits for room");
+            // spacefree: a 64-byte ring holds 63 (a write stops where the ring wraps, so it takes two)
+            assertEquals(63, fillNonBlocking(wnb));
+            KernelWaits.Call<Integer> writer = KernelWaits.start("writer", () -> w.write(ByteBuffer.allocate(10))).parked();
             assertEquals(PollEvents.POLLIN | PollEvents.POLLRDNORM, r.poll());
             assertTrue(r.read(ByteBuffer.allocate(20)) > 0);
-            assertTrue(writer.get(5, TimeUnit.SECONDS) > 0, "a read woke the writer");
+            assertTrue(writer.result().get(5, TimeUnit.SECONDS) > 0, "a read woke the writer");
+        }
+    }
+
+    /** scull_p_open: "rd and wr from the beginning". */
+    @Test
+    void everyOpenEmptiesThePipe() {
+        load();
+        try (OpenFile w = user.open("scullpipe1", OpenFlags.O_WRONLY)) {
+            writeAll(w, "lost".getBytes());
+            try (OpenFile r = user.open("scullpipe1", OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK)) {
+                assertEquals(Errno.EAGAIN, assertThrows(KernelException.class, () -> r.read(ByteBuffer.allocate(10))).errno(),
+                        "written before the reader opened: gone");
+                writeAll(w, "kept".getBytes());
+                assertArrayEquals("kept".getBytes(), readAll(r, 4));
+            }
+        }
+    }
+
+    /** scull_p_release: the last close frees the buffer. */
+    @Test
+    void theLastCloseDropsWhatNobodyRead() {
+        load();
+        try (OpenFile rw = user.open("scullpipe2", OpenFlags.O_RDWR)) {
+            writeAll(rw, "unread".getBytes());
+        }
+        try (OpenFile r = user.open("scullpipe2", OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK)) {
+            assertEquals(Errno.EAGAIN, assertThrows(KernelException.class, () -> r.read(ByteBuffer.allocate(10))).errno());
+        }
+    }
+
+    /** SCULL_P_IOCTSIZE changes scull_p_buffer, which scull_p_open uses. */
+    @Test
+    void aNewPipeSizeAppliesAtTheNextOpen() {
+        load("scull_p_buffer", 64);
+        try (OpenFile w = user.open("scullpipe3", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
+            w.ioctl(ScullIoctl.P_TSIZE, 8);
+            assertEquals(8, w.ioctl(ScullIoctl.P_QSIZE, 0));
+            assertEquals(63, fillNonBlocking(w), "the open pipe keeps its buffer");
+        }
+        try (OpenFile w = user.open("scullpipe3", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
+            assertEquals(7, fillNonBlocking(w), "the next open takes the new size");
+        }
+        try (OpenFile w = user.open("scull0", OpenFlags.O_RDWR)) {
+            assertEquals(8, w.ioctl(ScullIoctl.P_QSIZE, 0), "scull_p_buffer is module-wide, as in LDD3");
         }
     }
 
     @Test
     void aMegabyteThroughThePipeArrivesIntact() throws Exception {
-        load(4000, 1000, 4000);
+        load();
         byte[] data = new byte[1 << 20];
         new Random(7).nextBytes(data);
         try (OpenFile r = user.open("scullpipe1", OpenFlags.O_RDONLY); OpenFile w = user.open("scullpipe1", OpenFlags.O_WRONLY)) {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> writeAll(w, data), threads);
+            KernelWaits.Call<Void> writer = KernelWaits.start("writer", () -> {
+                writeAll(w, data);
+                return null;
+            });
             assertArrayEquals(data, readAll(r, data.length));
-            writer.get(10, TimeUnit.SECONDS);
+            writer.result().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void devicesAreGoneAfterUnload() {
+        Scull scull = load();
+        scull.drop();
+        assertTrue(user.devices().isEmpty());
+        assertFalse(user.regions().stream().anyMatch(r -> r.name().startsWith("scull")));
+        assertTrue(user.devices().stream().map(Device::name).noneMatch(n -> n.startsWith("scull")));
     }
 }

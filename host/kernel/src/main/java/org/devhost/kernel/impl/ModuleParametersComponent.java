@@ -214,44 +214,40 @@ public final class ModuleParametersComponent implements ModuleParameters {
         }
     }
 
-    /** Text to the declared type, with the same strict rules the modules apply. */
+    /**
+     * Text to the declared type, with the same strict rules the modules apply ({@link ModuleParams}).
+     * Metatype's own check (min, max, options) sees the parsed value, so {@code 0x10} passes where 16 does.
+     */
     static Object convert(AttributeDefinition ad, String text) {
         String name = ad.getID();
         Map<String, String> one = Map.of(name, text);
         Object value;
         if (ad.getCardinality() != 0) {
             int max = Math.abs(ad.getCardinality());
-            if (ad.getType() != AttributeDefinition.INTEGER) {
-                String[] items = text.split(",", -1);
-                if (text.isEmpty() || items.length > max) {
-                    throw new KernelException(Errno.EINVAL, "parameter '" + name + "': '" + text + "' has "
-                            + (text.isEmpty() ? "no" : String.valueOf(items.length)) + " values; it takes 1 to " + max);
+            value = switch (ad.getType()) {
+                case AttributeDefinition.INTEGER -> Arrays.stream(ModuleParams.i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
+                case AttributeDefinition.BOOLEAN -> {
+                    boolean[] b = ModuleParams.boolArray(one, name, new boolean[0], max);
+                    Boolean[] out = new Boolean[b.length];
+                    for (int i = 0; i < b.length; i++) {
+                        out[i] = b[i];
+                    }
+                    yield out;
                 }
-                value = items;
-            } else {
-                value = Arrays.stream(ModuleParams.i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
-            }
+                default -> ModuleParams.strArray(one, name, new String[0], max);
+            };
         } else {
             value = switch (ad.getType()) {
                 case AttributeDefinition.BOOLEAN -> ModuleParams.bool(one, name, false);
                 case AttributeDefinition.INTEGER -> ModuleParams.i32(one, name, 0);
-                case AttributeDefinition.LONG -> Long.decode(checked(name, text));
+                case AttributeDefinition.LONG -> ModuleParams.i64(one, name, 0, Long.MIN_VALUE, Long.MAX_VALUE);
                 default -> text;
             };
         }
-        String problem = ad.getCardinality() == 0 ? ad.validate(text) : null;
+        String problem = ad.getCardinality() == 0 ? ad.validate(String.valueOf(value)) : null;
         if (problem != null && !problem.isEmpty()) {
             throw new KernelException(Errno.EINVAL, "parameter '" + name + "': '" + text + "' " + problem);
         }
         return value;
-    }
-
-    private static String checked(String name, String text) {
-        try {
-            Long.decode(text.trim());
-            return text.trim();
-        } catch (NumberFormatException e) {
-            throw new KernelException(Errno.EINVAL, "parameter '" + name + "': '" + text + "' is not an integer");
-        }
     }
 }

@@ -35,7 +35,7 @@ class ParameterConversionTest {
         assertArrayEquals(new String[] {"a", "b", "c"}, (String[]) ModuleParametersComponent.convert(names, "a,b,c"));
         KernelException four = assertThrows(KernelException.class, () -> ModuleParametersComponent.convert(names, "a,b,c,d"));
         assertEquals(Errno.EINVAL, four.errno());
-        assertTrue(four.getMessage().startsWith("parameter 'names': 'a,b,c,d' has 4 values; it takes 1 to 3"), four.getMessage());
+        assertTrue(four.getMessage().contains("'names'") && four.getMessage().contains("at most 3 strings"), four.getMessage());
         assertEquals(Errno.EINVAL, errno(names, ""));
         assertEquals(Errno.EINVAL, errno(new Declared("flags", AttributeDefinition.BOOLEAN, -2), "true,false,true"));
     }
