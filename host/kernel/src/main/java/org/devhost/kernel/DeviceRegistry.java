@@ -23,7 +23,7 @@ public interface DeviceRegistry {
     /** Ask {@link #chrdevRegion} for a dynamic major. */
     int DYNAMIC_MAJOR = 0;
 
-    /** The name of the module this instance belongs to (the bundle's {@code DevHost-Module} header, or its symbolic name). */
+    /** The name of the module this instance belongs to (its {@link KernelModule} name, or else the bundle's symbolic name). */
     String moduleName();
 
     /**

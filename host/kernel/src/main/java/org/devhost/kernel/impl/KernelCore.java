@@ -31,6 +31,7 @@ import org.osgi.service.log.LoggerFactory;
 public final class KernelCore implements KernelListener {
     /** Framework property: how long revocation waits for operations in flight, in milliseconds. */
     static final String REVOKE_TIMEOUT_PROPERTY = "devhost.revoke.timeout.ms";
+    static final long DEFAULT_REVOKE_TIMEOUT_MS = 5000;
 
     private final Map<Device, ServiceRegistration<Device>> services = new ConcurrentHashMap<>();
     private final Map<Bundle, ModuleContext> modules = new ConcurrentHashMap<>();
@@ -46,10 +47,20 @@ public final class KernelCore implements KernelListener {
     @Activate
     void activate(BundleContext context) {
         this.context = context;
-        long timeout = 5000;
+        long timeout = DEFAULT_REVOKE_TIMEOUT_MS;
         String t = context.getProperty(REVOKE_TIMEOUT_PROPERTY);
         if (t != null) {
-            timeout = Long.parseLong(t.trim());
+            try {
+                timeout = Long.parseLong(t.trim());
+            } catch (NumberFormatException e) {
+                timeout = -1;
+            }
+            if (timeout < 0) {
+                // a typo must not take the kernel down, nor turn the bounded wait into none
+                log("WARN", "kernel", REVOKE_TIMEOUT_PROPERTY + "=" + t + " is not a number of milliseconds (0 or more);"
+                        + " using " + DEFAULT_REVOKE_TIMEOUT_MS, null);
+                timeout = DEFAULT_REVOKE_TIMEOUT_MS;
+            }
         }
         this.table = new DeviceTable(this, timeout);
     }

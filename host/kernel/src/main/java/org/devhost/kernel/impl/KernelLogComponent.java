@@ -106,7 +106,7 @@ public final class KernelLogComponent implements KernelLog, LogListener, Synchro
     @Override
     public void bundleChanged(BundleEvent event) {
         // RESOLVED comes before any code of the bundle runs, and again after an update.
-        if (event.getType() == BundleEvent.RESOLVED || event.getType() == BundleEvent.INSTALLED) {
+        if (event.getType() == BundleEvent.RESOLVED) {
             learn(event.getBundle());
         }
     }

@@ -207,7 +207,7 @@ public final class ModuleParametersComponent implements ModuleParameters {
             return null;
         }
         try {
-            Configuration[] cs = cm.listConfigurations("(service.pid=" + pid + ")");
+            Configuration[] cs = cm.listConfigurations("(service.pid=" + pid.replaceAll("([\\\\*()])", "\\\\$1") + ")");
             return cs == null ? null : cs[0];
         } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
             return null;
