@@ -11,7 +11,7 @@ import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.MiscDevice;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -30,7 +30,7 @@ public class HostZeroBench {
     @Param({"1", "65536"})
     public int size;
 
-    private StandaloneKernel kernel;
+    private TestKernel kernel;
     private DeviceRegistry module;
     private OpenFile hostZero;
     private DeviceNode halZero;
@@ -39,7 +39,7 @@ public class HostZeroBench {
     @Setup
     public void load() {
         HostHal hal = new HostHal(List.of("/dev/"));
-        kernel = new StandaloneKernel();
+        kernel = new TestKernel();
         module = kernel.load("hostdev");
         Set<DeviceNode> live = ConcurrentHashMap.newKeySet();
         module.registerMisc("host_zero", MiscDevice.DYNAMIC_MINOR, new HostNodeFile(hal, "/dev/zero", live));

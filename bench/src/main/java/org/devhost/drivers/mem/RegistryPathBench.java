@@ -6,7 +6,7 @@ import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.File;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -29,7 +29,7 @@ public class RegistryPathBench {
     @Param({"1", "65536"})
     public int size;
 
-    private StandaloneKernel kernel;
+    private TestKernel kernel;
     private DeviceRegistry module;
     private DeviceRegistry user;
     private OpenFile file;
@@ -39,7 +39,7 @@ public class RegistryPathBench {
 
     @Setup
     public void load() {
-        kernel = new StandaloneKernel();
+        kernel = new TestKernel();
         module = kernel.load("mem");
         new Mem(module);
         user = kernel.load("bench");

@@ -22,7 +22,7 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +32,7 @@ class HostDevTest {
     private static final int TIOCGDEV = 0x80045432;
     private static final Hal HAL = new HostHal(HostHal.DEFAULT_ALLOWED);
 
-    private final StandaloneKernel kernel = new StandaloneKernel();
+    private final TestKernel kernel = new TestKernel();
     private final DeviceRegistry user = kernel.load("user");
     private DeviceRegistry module;
     private HostDev driver;

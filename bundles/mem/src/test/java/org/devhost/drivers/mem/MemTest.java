@@ -15,11 +15,11 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
 class MemTest {
-    private final StandaloneKernel kernel = new StandaloneKernel();
+    private final TestKernel kernel = new TestKernel();
     private final DeviceRegistry user = kernel.load("user");
     private final Mem mem = new Mem(kernel.load("mem"));
 

@@ -13,13 +13,13 @@ import org.devhost.kernel.KernelException;
 import org.devhost.kernel.LogLine;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
 class RustChrdevTest {
     @Test
     void twoMinorsUnderTheFirstDynamicMajorThatOpenAndNothingElse() {
-        StandaloneKernel kernel = new StandaloneKernel();
+        TestKernel kernel = new TestKernel();
         DeviceRegistry user = kernel.load("user");
         RustChrdev driver = new RustChrdev(kernel.load("rust_chrdev"), kernel.logger("rust_chrdev"));
         List<Device> devices = user.devices();

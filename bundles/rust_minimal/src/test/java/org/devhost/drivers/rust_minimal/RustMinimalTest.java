@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.devhost.kernel.LogLine;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
 class RustMinimalTest {
     @Test
     void initKeepsTheNumbersAndDropPrintsThem() {
-        StandaloneKernel kernel = new StandaloneKernel();
+        TestKernel kernel = new TestKernel();
         RustMinimal m = new RustMinimal(kernel.logger("rust_minimal"));
         assertEquals(List.of(72, 108, 200), m.numbers());
         m.drop();

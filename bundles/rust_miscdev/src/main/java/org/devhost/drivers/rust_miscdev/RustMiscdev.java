@@ -6,7 +6,7 @@ import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.File;
 import org.devhost.kernel.FileOperations;
 import org.devhost.kernel.KernelModule;
-import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.MiscDeviceProperties;
 import org.devhost.kernel.WaitQueue;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,12 +29,18 @@ import org.osgi.service.log.LoggerFactory;
  * original's {@code CondVar::wait} ignores O_NONBLOCK and sleeps; devhost's wait queue honours it
  * for every driver, as a Linux driver should.
  *
+ * <p>It is a one-class driver, as the original is one {@code module_misc_device!}: the component
+ * publishes its file operations with {@link MiscDeviceProperties}, and the kernel registers the
+ * misc device while that service exists (the whiteboard) and revokes it when the module unloads.
+ * The registry is used only for the wait queue, which the kernel wakes on revocation.
+ *
  * <p>Invariants (guarded by {@code lock}): {@code 0 <= tokens <= MAX_TOKENS}; {@code maxSeen} is
  * the highest {@code tokens} ever held (kept for tests and tools; not in the original).
  */
 @KernelModule(name = "rust_miscdev", author = "Rust for Linux Contributors",
         description = "Rust miscellaneous device sample", license = "GPL")
-@Component(immediate = true)
+@MiscDeviceProperties(name = "rust_miscdev")
+@Component(service = FileOperations.class, immediate = true)
 public final class RustMiscdev implements FileOperations<Void> {
     static final int MAX_TOKENS = 3;
 
@@ -43,19 +49,16 @@ public final class RustMiscdev implements FileOperations<Void> {
     private int tokens;
     private int maxSeen;
     private final Logger log;
-    private final MiscDevice device;
 
     @Activate
     public RustMiscdev(@Reference DeviceRegistry registry, @Reference(service = LoggerFactory.class) Logger log) {
         this.log = log;
         log.info("Rust miscellaneous device sample (init)");
         stateChanged = registry.newWaitQueue(lock);
-        device = registry.registerMisc("rust_miscdev", MiscDevice.DYNAMIC_MINOR, this);
     }
 
     @Deactivate
     void drop() {
-        device.close();
         log.info("Rust miscellaneous device sample (exit)");
     }
 

@@ -20,17 +20,23 @@ import org.devhost.kernel.KernelException;
 import org.devhost.kernel.MiscDevice;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class RustMiscdevTest {
-    private final StandaloneKernel kernel = new StandaloneKernel(5000);
+    private final TestKernel kernel = new TestKernel(java.time.Duration.ofMillis(5000));
     private final DeviceRegistry user = kernel.load("user");
     private final DeviceRegistry module = kernel.load("rust_miscdev");
-    private final RustMiscdev driver = new RustMiscdev(module, kernel.logger("rust_miscdev"));
+    private final RustMiscdev driver = publish(new RustMiscdev(module, kernel.logger("rust_miscdev")));
+
+    /** What the host's whiteboard does with the component's service (@MiscDeviceProperties name rust_miscdev). */
+    private RustMiscdev publish(RustMiscdev d) {
+        module.registerMisc("rust_miscdev", MiscDevice.DYNAMIC_MINOR, d);
+        return d;
+    }
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
     @AfterEach
@@ -160,6 +166,7 @@ class RustMiscdevTest {
             }
             Thread.yield();
         }
+        kernel.unload(module); // the bundle stops: the whiteboard device goes, then drop runs
         driver.drop();
         for (Future<Errno> w : writers) {
             assertEquals(Errno.ENODEV, w.get(10, TimeUnit.SECONDS), "a writer with an open file");

@@ -11,11 +11,11 @@ import java.util.Map;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.LogLine;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
 class RustModuleParametersTest {
-    private final StandaloneKernel kernel = new StandaloneKernel();
+    private final TestKernel kernel = new TestKernel();
 
     private List<String> log() {
         return kernel.log().lines().stream().map(LogLine::message).toList();

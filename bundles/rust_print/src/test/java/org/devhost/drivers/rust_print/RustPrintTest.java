@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.devhost.kernel.LogLine;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
 class RustPrintTest {
     /** rust_print.rs: levels 0 to 6 without and with args, each group followed by a continued line; no debug. */
     @Test
     void theOriginalsLinesAtTheOriginalsLevels() {
-        StandaloneKernel kernel = new StandaloneKernel();
+        TestKernel kernel = new TestKernel();
         new RustPrint(kernel.logger("rust_print")).drop();
         List<String> lines = kernel.log().lines().stream().map(l -> l.level().label() + " " + l.message()).toList();
         assertEquals(List.of(

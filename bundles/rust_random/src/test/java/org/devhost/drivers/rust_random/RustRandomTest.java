@@ -8,13 +8,13 @@ import java.util.Arrays;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
 class RustRandomTest {
     @Test
     void readsFillTheBufferWithDifferentBytesAndWritesTakeEverything() {
-        StandaloneKernel kernel = new StandaloneKernel();
+        TestKernel kernel = new TestKernel();
         DeviceRegistry user = kernel.load("user");
         RustRandom driver = new RustRandom(kernel.load("rust_random"));
         try (OpenFile f = user.open("rust_random", OpenFlags.O_RDWR)) {

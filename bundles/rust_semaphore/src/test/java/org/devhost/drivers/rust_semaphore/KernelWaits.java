@@ -34,15 +34,6 @@ final class KernelWaits {
     }
 
     static boolean parkedInKernelWait(Thread t) {
-        Thread.State s = t.getState();
-        if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
-            return false;
-        }
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().equals("org.devhost.kernel.impl.WaitQueueImpl") && e.getMethodName().equals("await")) {
-                return true;
-            }
-        }
-        return false;
+        return org.devhost.kernel.testing.TestKernel.isParked(t);
     }
 }

@@ -11,13 +11,13 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class RustSemaphoreTest {
-    private final StandaloneKernel kernel = new StandaloneKernel();
+    private final TestKernel kernel = new TestKernel();
     private final DeviceRegistry user = kernel.load("user");
     private final RustSemaphore driver = new RustSemaphore(kernel.load("rust_semaphore"), kernel.logger("rust_semaphore"));
 

@@ -25,7 +25,7 @@ import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
 import org.devhost.kernel.PollEvents;
 import org.devhost.kernel.Region;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 /** scull and scullpipe behave as LDD3's scull/main.c and scull/pipe.c. */
 @Timeout(60)
 class ScullTest {
-    private final StandaloneKernel kernel = new StandaloneKernel();
+    private final TestKernel kernel = new TestKernel();
     private final DeviceRegistry user = kernel.load("user");
     private final DeviceRegistry module = kernel.load("scull");
 

@@ -73,21 +73,41 @@ public final class KernelCore implements KernelListener {
         modules.clear();
     }
 
-    /** The module a bundle's registry works for; its name comes from the bundle's module header. */
+    /**
+     * The module context of a bundle, shared by everything that works for that bundle (its
+     * registry instance, its whiteboard devices): made on first use, counted, and released when
+     * the last user lets go. Sharing matters: a whiteboard device's revocation must wake the wait
+     * queues the same bundle made through its registry.
+     */
     ModuleContext attach(Bundle bundle) {
-        ModuleContext m = new ModuleContext(moduleName(bundle), table);
-        modules.put(bundle, m);
-        return m;
+        synchronized (modules) {
+            ModuleContext m = modules.get(bundle);
+            if (m == null || m.isReleased()) {
+                m = new ModuleContext(moduleName(bundle), table);
+                modules.put(bundle, m);
+            }
+            m.retain();
+            return m;
+        }
     }
 
-    /** The module context of a bundle that uses the registry, if any. */
+    /** The module context of a bundle that uses the kernel, if any. */
     ModuleContext module(Bundle bundle) {
         return modules.get(bundle);
     }
 
+    /** One user of the bundle's context is done; the last one releases everything the module holds. */
     void detach(Bundle bundle, ModuleContext module) {
-        modules.remove(bundle, module);
-        module.release();
+        boolean last;
+        synchronized (modules) {
+            last = module.unretain();
+            if (last) {
+                modules.remove(bundle, module);
+            }
+        }
+        if (last) {
+            module.release(); // outside the lock: revocation waits
+        }
     }
 
     static String moduleName(Bundle bundle) {

@@ -24,6 +24,8 @@ final class ModuleContext {
     private final Set<OpenFileImpl> openedFiles = new LinkedHashSet<>();
     private final Set<WaitQueueImpl> queues = Collections.newSetFromMap(new WeakHashMap<>());
     private boolean released;
+    /** Users of this context (a bundle's registry, its whiteboard devices); guarded by KernelCore's map. */
+    private int users;
     /** Set once a revocation wait of this module ran out: the deadline every later wait shares. */
     private long stuckDeadlineNanos;
     private boolean stuck;
@@ -35,6 +37,20 @@ final class ModuleContext {
 
     String name() {
         return name;
+    }
+
+    /** One more user (see {@link KernelCore#attach}); the caller holds KernelCore's map lock. */
+    void retain() {
+        users++;
+    }
+
+    /** One user less; true when it was the last. The caller holds KernelCore's map lock. */
+    boolean unretain() {
+        return --users == 0;
+    }
+
+    synchronized boolean isReleased() {
+        return released;
     }
 
     DeviceTable table() {

@@ -8,7 +8,7 @@ import org.osgi.service.log.Logger;
 
 /**
  * The kernel outside a framework: the same device table, modules and log ring, for unit tests of
- * drivers and for benchmarks. In the host the framework does this wiring (one registry per bundle,
+ * drivers (through the exported kit, {@link org.devhost.kernel.testing.TestKernel}) and for benchmarks. In the host the framework does this wiring (one registry per bundle,
  * the Log Service feeding the ring); here the caller does it.
  *
  * <pre>{@code
@@ -19,6 +19,8 @@ import org.osgi.service.log.Logger;
  * }</pre>
  */
 public final class StandaloneKernel {
+    /** The class a caller parked in a kernel wait has on its stack (what the testing kit looks for). */
+    public static final String WAIT_QUEUE_CLASS = WaitQueueImpl.class.getName();
     private final LogRing log = new LogRing(KernelLogComponent.CAPACITY, KernelLogComponent.CAPACITY_BYTES);
     private final DeviceTable table;
 

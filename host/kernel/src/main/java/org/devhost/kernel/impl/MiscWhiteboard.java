@@ -1,0 +1,88 @@
+package org.devhost.kernel.impl;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.MiscDeviceProperties;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * Registers a misc device for every {@link FileOperations} service that carries {@link
+ * MiscDeviceProperties} (the whiteboard), and unregisters it when the service goes.
+ *
+ * <p>Ownership: the device belongs to the module of the service's bundle, in the same module
+ * context that bundle's {@code DeviceRegistry} uses (so its wait queues are woken when the device
+ * is revoked, and a forced unload takes both). Order on removal: the framework calls {@link
+ * #remove} while the service unregisters, before the component is deactivated, so revocation
+ * (in-flight operations finish, files release) runs while the driver instance is still active.
+ * Thread-safe: {@code published} is concurrent; each reference is added and removed once.
+ */
+@Component(immediate = true)
+public final class MiscWhiteboard {
+    private record Published(ModuleContext module, MiscDeviceImpl device) {}
+
+    private final KernelCore core;
+    private final BundleContext context;
+    private final Map<ServiceReference<?>, Published> published = new ConcurrentHashMap<>();
+
+    @Activate
+    public MiscWhiteboard(@Reference KernelCore core, BundleContext context) {
+        this.core = core;
+        this.context = context;
+    }
+
+    @Reference(service = FileOperations.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, target = "(" + MiscDeviceProperties.NAME + "=*)")
+    void add(ServiceReference<FileOperations<?>> ref) {
+        String name = String.valueOf(ref.getProperty(MiscDeviceProperties.NAME));
+        Object m = ref.getProperty(MiscDeviceProperties.MINOR);
+        ModuleContext module = core.attach(ref.getBundle());
+        FileOperations<?> ops = null;
+        try {
+            int minor = m == null ? MiscDevice.DYNAMIC_MINOR : Integer.parseInt(m.toString().trim());
+            ops = context.getService(ref); // activates a delayed component: its init runs here
+            if (ops == null) {
+                throw new IllegalStateException("its component did not activate (see the log above)");
+            }
+            published.put(ref, new Published(module, MiscDeviceImpl.register(module, name, minor, ops)));
+        } catch (KernelException | IllegalStateException | NumberFormatException e) {
+            module.log("ERROR", "misc device " + name + " from the whiteboard not registered: " + e.getMessage(), null);
+            if (ops != null) {
+                context.ungetService(ref);
+            }
+            core.detach(ref.getBundle(), module);
+        }
+    }
+
+    void remove(ServiceReference<FileOperations<?>> ref) {
+        Published p = published.remove(ref);
+        if (p == null) {
+            return; // it was refused when it came
+        }
+        try {
+            p.device().close(); // revoke: new opens ENODEV, waiters wake, files release, the minor is free
+        } finally {
+            context.ungetService(ref);
+            core.detach(ref.getBundle(), p.module());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        published.keySet().forEach(this::removeAny);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void removeAny(ServiceReference<?> ref) {
+        remove((ServiceReference<FileOperations<?>>) ref);
+    }
+}

@@ -1,0 +1,76 @@
+package org.devhost.kernel.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.File;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.OpenFile;
+import org.devhost.kernel.OpenFlags;
+import org.devhost.kernel.WaitQueue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The testing kit as a driver author uses it, starting with its Javadoc example. */
+@Timeout(30)
+class TestKernelTest {
+    /** The {@link TestKernel} Javadoc example, as written there. */
+    @Test
+    void theJavadocExampleRuns() {
+        TestKernel kernel = new TestKernel();
+        DeviceRegistry driver = kernel.load("hello");
+        driver.registerMisc("hello", MiscDevice.DYNAMIC_MINOR, (File f) -> null);   // init
+        DeviceRegistry user = kernel.load("user");
+        try (OpenFile f = user.open("hello", OpenFlags.O_RDONLY)) {
+            kernel.logger("hello").info("opened {}", f.deviceName());
+        }
+        kernel.unload(driver);                                                     // drop
+        assertTrue(user.device("hello").isEmpty());
+        assertTrue(kernel.messages("hello").contains("opened hello"));
+    }
+
+    @Test
+    void aReaderParkedInAKernelWaitIsSeenAndUnloadEndsItWithEnodev() throws Exception {
+        TestKernel kernel = new TestKernel(Duration.ofSeconds(10));
+        DeviceRegistry driver = kernel.load("never");
+        ReentrantLock lock = new ReentrantLock();
+        WaitQueue queue = driver.newWaitQueue(lock);
+        driver.registerMisc("never", MiscDevice.DYNAMIC_MINOR, new FileOperations<Void>() {
+            public Void open(File f) { return null; }
+            public int read(Void d, File f, ByteBuffer dst, long off) {
+                lock.lock();
+                try {
+                    queue.waitUntil(f, () -> false);
+                    return 0;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        OpenFile f = kernel.load("user").open("never", OpenFlags.O_RDONLY);
+        AtomicReference<Errno> got = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                f.read(ByteBuffer.allocate(1));
+            } catch (KernelException e) {
+                got.set(e.errno());
+            }
+        }, "reader");
+        assertTrue(!TestKernel.isParked(Thread.currentThread()));
+        reader.start();
+        TestKernel.awaitParked(reader, Duration.ofSeconds(10));
+        kernel.unload(driver);
+        reader.join();
+        assertEquals(Errno.ENODEV, got.get());
+        assertThrows(AssertionError.class, () -> TestKernel.awaitParked(reader, Duration.ofSeconds(10)), "an ended thread");
+    }
+}
