@@ -20,6 +20,7 @@ import org.devhost.kernel.KernelException;
 import org.devhost.kernel.MiscDevice;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
+import org.devhost.kernel.testing.Caller;
 import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,7 +88,7 @@ class RustMiscdevTest {
 
     @Test
     void anInterruptedWaitIsEintr() throws Exception {
-        KernelWaits.Call<Errno> reader = KernelWaits.start("reader", () -> {
+        Caller<Errno> reader = Caller.start("reader", () -> {
             try {
                 readToken(0);
                 return null;

@@ -11,6 +11,7 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
+import org.devhost.kernel.testing.Caller;
 import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,7 +58,7 @@ class RustSemaphoreTest {
         try (OpenFile r = user.open("rust_semaphore", OpenFlags.O_RDONLY);
                 OpenFile nb = user.open("rust_semaphore", OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK)) {
             assertEquals(Errno.EAGAIN, assertThrows(KernelException.class, () -> nb.read(ByteBuffer.allocate(1))).errno());
-            KernelWaits.Call<Integer> waiting = KernelWaits.start("reader", () -> r.read(ByteBuffer.allocate(1))).parked();
+            Caller<Integer> waiting = Caller.start("reader", () -> r.read(ByteBuffer.allocate(1))).parked();
             try (OpenFile w = user.open("rust_semaphore", OpenFlags.O_WRONLY)) {
                 w.write(ByteBuffer.allocate(1));
             }
@@ -69,7 +70,7 @@ class RustSemaphoreTest {
     @Test
     void anInterruptedReadIsEintr() throws Exception {
         try (OpenFile r = user.open("rust_semaphore", OpenFlags.O_RDONLY)) {
-            KernelWaits.Call<Errno> waiting = KernelWaits.start("reader", () -> {
+            Caller<Errno> waiting = Caller.start("reader", () -> {
                 try {
                     r.read(ByteBuffer.allocate(1));
                     return null;

@@ -25,6 +25,7 @@ import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
 import org.devhost.kernel.PollEvents;
 import org.devhost.kernel.Region;
+import org.devhost.kernel.testing.Caller;
 import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -295,13 +296,13 @@ class ScullTest {
             assertEquals(PollEvents.POLLOUT | PollEvents.POLLWRNORM, w.poll());
             assertEquals(Errno.ESPIPE, assertThrows(KernelException.class, () -> r.seek(0, OpenFile.SEEK_SET)).errno());
 
-            KernelWaits.Call<byte[]> reader = KernelWaits.start("reader", () -> readAll(r, 5)).parked();
+            Caller<byte[]> reader = Caller.start("reader", () -> readAll(r, 5)).parked();
             w.write(ByteBuffer.wrap("hello".getBytes()));
             assertArrayEquals("hello".getBytes(), reader.result().get(5, TimeUnit.SECONDS));
 
             // spacefree: a 64-byte ring holds 63 (a write stops where the ring wraps, so it takes two)
             assertEquals(63, fillNonBlocking(wnb));
-            KernelWaits.Call<Integer> writer = KernelWaits.start("writer", () -> w.write(ByteBuffer.allocate(10))).parked();
+            Caller<Integer> writer = Caller.start("writer", () -> w.write(ByteBuffer.allocate(10))).parked();
             assertEquals(PollEvents.POLLIN | PollEvents.POLLRDNORM, r.poll());
             assertTrue(r.read(ByteBuffer.allocate(20)) > 0);
             assertTrue(writer.result().get(5, TimeUnit.SECONDS) > 0, "a read woke the writer");
@@ -358,7 +359,7 @@ class ScullTest {
         byte[] data = new byte[1 << 20];
         new Random(7).nextBytes(data);
         try (OpenFile r = user.open("scullpipe1", OpenFlags.O_RDONLY); OpenFile w = user.open("scullpipe1", OpenFlags.O_WRONLY)) {
-            KernelWaits.Call<Void> writer = KernelWaits.start("writer", () -> {
+            Caller<Void> writer = Caller.start("writer", () -> {
                 writeAll(w, data);
                 return null;
             });

@@ -38,6 +38,37 @@ class TestKernelTest {
         assertTrue(kernel.messages("hello").contains("opened hello"));
     }
 
+    /** The {@link Caller} Javadoc example: a read parked in the wait, then interrupted: EINTR. */
+    @Test
+    void theCallerExampleRuns() throws Exception {
+        TestKernel kernel = new TestKernel();
+        DeviceRegistry driver = kernel.load("never");
+        ReentrantLock lock = new ReentrantLock();
+        WaitQueue queue = driver.newWaitQueue(lock);
+        driver.registerMisc("never", MiscDevice.DYNAMIC_MINOR, new FileOperations<Void>() {
+            public Void open(File f) { return null; }
+            public int read(Void d, File f, ByteBuffer dst, long off) {
+                lock.lock();
+                try {
+                    queue.waitUntil(f, () -> false);
+                    return 0;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        OpenFile file = kernel.load("user").open("never", OpenFlags.O_RDONLY);
+        ByteBuffer buffer = ByteBuffer.allocate(1);
+        Caller<Integer> reader = Caller.start("reader", () -> file.read(buffer)).parked();
+        reader.thread().interrupt();            // EINTR, for certain in the wait
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> reader.result().get());
+        assertEquals(Errno.EINTR, ((KernelException) e.getCause()).errno());
+        Caller<Integer> quick = Caller.start("quick", () -> 7);
+        quick.result().get();
+        assertThrows(AssertionError.class, quick::parked, "a call that ended never parks");
+    }
+
     @Test
     void aReaderParkedInAKernelWaitIsSeenAndUnloadEndsItWithEnodev() throws Exception {
         TestKernel kernel = new TestKernel(Duration.ofSeconds(10));
