@@ -35,9 +35,12 @@ class DevhostScriptIT {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final CompletableFuture<Void> drained;
 
-        Host(String commands, String... args) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString()));
-            cmd.addAll(List.of(args));
+        /** @param own where this host keeps its cache, deploy/ and conf/: never the checkout's own */
+        Host(Path own, String commands, String... args) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(),
+                    "org.osgi.framework.storage=" + own.resolve("cache"), "devhost.deploy=" + own.resolve("deploy"),
+                    "devhost.conf=" + own.resolve("conf")));
+            cmd.addAll(List.of(args)); // later name=value arguments win
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
             pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
             process = pb.start();
@@ -72,8 +75,8 @@ class DevhostScriptIT {
         }
     }
 
-    private static String run(String commands, String... args) throws Exception {
-        return new Host(commands, args).exit(0);
+    private String run(String commands, String... args) throws Exception {
+        return new Host(tmp, commands, args).exit(0);
     }
 
     private static String sculljar() throws IOException {
@@ -135,7 +138,7 @@ class DevhostScriptIT {
     /** --no-shell: end of input does not stop the host; it runs until it is stopped. */
     @Test
     void withoutAShellTheHostRunsUntilStopped() throws Exception {
-        Host host = new Host("", "--no-shell");
+        Host host = new Host(tmp, "", "--no-shell");
         long pid = host.process.pid();
         Await.until(() -> "the no-shell line, have:\n" + host.output(),
                 () -> host.output().contains("devhost: running without a shell (process "));
@@ -161,7 +164,7 @@ class DevhostScriptIT {
     void aStorageFolderThatIsNotTheHostsIsRefused() throws Exception {
         Path home = Files.createDirectory(tmp.resolve("home"));
         Path precious = Files.writeString(home.resolve("notes.txt"), "mine");
-        String out = new Host("", "org.osgi.framework.storage=" + home).exit(2);
+        String out = new Host(tmp, "", "org.osgi.framework.storage=" + home).exit(2);
         assertTrue(out.contains("is not empty and was not made by devhost"), out);
         assertEquals("mine", Files.readString(precious));
     }

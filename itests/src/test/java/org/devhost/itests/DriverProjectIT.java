@@ -78,9 +78,12 @@ class DriverProjectIT {
             kernelJar = s.filter(p -> p.getFileName().toString().matches("org\\.devhost\\.kernel-.*-SNAPSHOT\\.jar")).findFirst()
                     .orElseThrow(() -> new AssertionError("the kernel jar is not built"));
         }
+        // with the project's own poms (the kernel's names its parent), as mvn install would
+        Result parent = mvn(tmp, "org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file",
+                "-Dfile=" + ROOT.resolve("pom.xml"), "-DpomFile=" + ROOT.resolve("pom.xml"), "-Dpackaging=pom");
+        assertEquals(0, parent.code(), parent.output());
         Result installed = mvn(tmp, "org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file",
-                "-Dfile=" + kernelJar, "-DgroupId=org.devhost", "-DartifactId=org.devhost.kernel",
-                "-Dversion=0.1.0-SNAPSHOT", "-Dpackaging=jar", "-DgeneratePom=true");
+                "-Dfile=" + kernelJar, "-DpomFile=" + ROOT.resolve("host/kernel/pom.xml"));
         assertEquals(0, installed.code(), installed.output());
 
         // 2. the project, copied as an author would have it, built on its own
@@ -94,7 +97,8 @@ class DriverProjectIT {
 
         // 3. loaded into the host, used, unloaded
         Result host = run(ROOT, String.join("\n", "dev:insmod " + jar, "dev:cat hello", "dev:lsmod", "dev:rmmod hello",
-                "dev:ls hello", ""), List.of(ROOT.resolve("devhost").toString()));
+                "dev:ls hello", ""), List.of(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf")));
         String out = host.output();
         assertEquals(0, host.code(), out);
         assertTrue(out.matches("(?s).*hello: loaded \\(bundle \\d+\\)\\n  hello +misc 10:\\d+.*"), out);

@@ -17,9 +17,9 @@ import java.util.Set;
  * <ul>
  *   <li>driver jars ({@code .jar}) load from the deploy folder only, configuration files ({@code
  *       .cfg}) from the configuration folder only;
- *   <li>the file, after links are resolved, and its folder are owned by the host's user, and
+ *   <li>the file (a regular file, not a link) and its folder are owned by the host's user, and
  *       neither is writable by the group or by others;
- *   <li>anything else in those folders is not this guard's business.
+ *   <li>nothing loads from any other folder.
  * </ul>
  *
  * <p>Immutable; thread-safe.
@@ -42,15 +42,15 @@ public record DeployRules(Path deploy, Path conf, String owner) {
         if (cfg && !folder.equals(conf)) {
             return Optional.of("a configuration file loads from the configuration folder " + conf + " only");
         }
+        if (!folder.equals(deploy) && !folder.equals(conf)) {
+            return Optional.of("hot deploy loads only from " + deploy + " and " + conf);
+        }
+        if (Files.isSymbolicLink(file)) {
+            // a link's target could sit in a folder others write, and change after this check
+            return Optional.of("it is a symbolic link; copy the file itself into " + folder);
+        }
         Optional<String> f = unsafe(folder, "its folder");
-        if (f.isPresent()) {
-            return f;
-        }
-        try {
-            return unsafe(file.toRealPath(), "the file");
-        } catch (IOException e) {
-            return Optional.of("it cannot be read (" + e.getMessage() + ")");
-        }
+        return f.isPresent() ? f : unsafe(file, "the file");
     }
 
     /** Why a folder or file is not the host user's alone, or empty when it is. */

@@ -33,6 +33,8 @@ import org.devhost.kernel.KernelException;
  */
 record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.framework.Version version) {
     static final int MAX_BYTES = 64 << 20;
+    /** Connect and read bound of a remote fetch. */
+    static final int FETCH_TIMEOUT_MS = 30_000;
 
     static DriverJar read(String jar, String sha256) {
         if (jar == null) {
@@ -46,7 +48,13 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
         String location;
         byte[] bytes;
         if (local) {
-            Path p = jar.startsWith("file:") ? Path.of(URI.create(jar)) : Path.of(jar).toAbsolutePath();
+            Path p;
+            try {
+                p = jar.startsWith("file:") ? Path.of(URI.create(jar)) : Path.of(jar).toAbsolutePath();
+            } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + " is not a path or a file: URL ("
+                        + e.getMessage() + "); give a path such as /path/to/driver.jar");
+            }
             if (!Files.isRegularFile(p)) {
                 throw new KernelException(Errno.ENOENT, "dev:insmod: " + jar);
             }
@@ -62,8 +70,15 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
                         + " SHA-256 pinned (dev:insmod --sha256 <hex> " + jar + "); or copy the jar here and give its path");
             }
             location = jar;
-            try (InputStream in = new URL(jar).openStream()) {
-                bytes = readBounded(jar, in);
+            try {
+                java.net.URLConnection c = new URL(jar).openConnection();
+                c.setConnectTimeout(FETCH_TIMEOUT_MS); // a fetch that hangs must not hang the shell
+                c.setReadTimeout(FETCH_TIMEOUT_MS);
+                try (InputStream in = c.getInputStream()) {
+                    bytes = readBounded(jar, in);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + " is not a URL (" + e.getMessage() + ")");
             } catch (IOException e) {
                 throw new KernelException(Errno.EIO, "dev:insmod: " + jar + ": cannot fetch it (" + e + ")");
             }

@@ -87,6 +87,10 @@ public final class IoCommands {
             }
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(limit, 1)));
             for (long left = limit; left > 0;) {
+                if (Thread.currentThread().isInterrupted()) {
+                    // Ctrl-C on a device that never blocks (zero, urandom): no kernel wait to end
+                    throw new KernelException(Errno.EINTR, "read " + device + ": interrupted");
+                }
                 buf.clear().limit((int) Math.min(buf.capacity(), left));
                 int n = f.read(buf);
                 if (n == 0) {

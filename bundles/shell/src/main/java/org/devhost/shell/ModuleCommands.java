@@ -28,6 +28,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * {@code insmod} and {@code rmmod}: Felix's install/start/stop/uninstall with the kernel's rules.
+ * One at a time (as Linux's module mutex): the check that a module is not loaded and its install
+ * must not interleave with another load of the same jar.
  * insmod applies parameters before init runs and takes back everything when the load fails;
  * rmmod refuses a module in use unless forced.
  */
@@ -57,7 +59,7 @@ public final class ModuleCommands {
     }
 
     @Descriptor("load a driver module: install and start its jar, with parameters applied before init runs")
-    public String insmod(
+    public synchronized String insmod(
             @Descriptor("SHA-256 the jar must have (required for a remote URL)")
             @Parameter(names = {"--sha256"}, absentValue = "") String sha256,
             @Descriptor("the driver's jar: a local path, or a URL with --sha256") String jar,
@@ -117,7 +119,7 @@ public final class ModuleCommands {
             String failure = awaitInit(b);
             if (failure != null) {
                 Matcher m = ERRNO.matcher(failure);
-                Errno errno = failure == STILL_RUNNING ? Errno.ETIMEDOUT
+                Errno errno = STILL_RUNNING.equals(failure) ? Errno.ETIMEDOUT
                         : m.find() ? Optional.ofNullable(errnoNamed(m.group(1))).orElse(Errno.EIO) : Errno.EIO;
                 throw new KernelException(errno, "dev:insmod: " + module + ": init failed: " + failure + "; unloaded");
             }
@@ -197,7 +199,7 @@ public final class ModuleCommands {
     }
 
     @Descriptor("unload a driver module; refused while its devices are open or other modules use it, unless -f")
-    public void rmmod(
+    public synchronized void rmmod(
             @Descriptor("unload even when in use: open files are revoked and then fail with ENODEV")
             @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
             @Descriptor("module name, as dev:lsmod shows it") String module) {

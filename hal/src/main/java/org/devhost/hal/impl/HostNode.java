@@ -221,6 +221,7 @@ final class HostNode implements DeviceNode {
 
     @Override
     public int ioctl(int cmd, long value) {
+        IoctlRules.checkUndescribedValue(cmd, value, path);
         return ioctl(IoctlRules.describe(cmd), value);
     }
 

@@ -35,6 +35,23 @@ final class IoctlRules {
         return new KnownIoctl(name, cmd, kind, c.size(), "sized by its _IOC bits");
     }
 
+    /**
+     * A number for a command that nobody describes: neither the HAL's table nor a caller's {@link
+     * KnownIoctl} says what its argument is, and its {@code _IOC} bits carry no direction. Old
+     * tty, loop and file commands look like that and still take memory (TIOCGSERIAL, TCGETA,
+     * LOOP_GET_STATUS), so a non-zero number could be used as an address: it is refused. Zero is
+     * safe whatever the command is (the kernel refuses a null pointer with EFAULT).
+     */
+    static void checkUndescribedValue(int cmd, long value, String path) {
+        refused(cmd, path); // a refused command says so first, whatever its argument
+        IoctlCommand bits = new IoctlCommand(cmd);
+        if (value != 0 && KnownIoctls.byValue(cmd).isEmpty() && (bits.dir() == IoctlCommand.NONE || bits.size() == 0)) {
+            throw new KernelException(Errno.EINVAL, "ioctl " + bits + " on " + path + ": the HAL does not know what"
+                    + " this command's argument is, and an old command like it may take memory, where " + value
+                    + " would be used as an address; describe it with a KnownIoctl of kind VALUE to pass a number");
+        }
+    }
+
     /** Checks a by-value call: refused unless nobody says the command takes memory. */
     static void checkValue(KnownIoctl k, String path) {
         refused(k.value(), path);

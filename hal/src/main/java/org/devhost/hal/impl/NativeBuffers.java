@@ -5,6 +5,8 @@ import com.sun.jna.Pointer;
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
 
 /**
  * Addresses of direct buffers, and native memory for callers that pass heap buffers.
@@ -73,7 +75,10 @@ final class NativeBuffers {
         }
         long memory = Native.malloc(size);
         if (memory == 0) {
-            throw new OutOfMemoryError("malloc(" + size + ") for a HAL transfer");
+            // native memory, not the Java heap: an errno for the caller, not a JVM error that would
+            // end the host (-XX:+ExitOnOutOfMemoryError only acts on the JVM's own)
+            throw new KernelException(Errno.ENOMEM, "malloc(" + size + ") for a HAL transfer failed; use a smaller"
+                    + " buffer, or a direct ByteBuffer the HAL can pass as it is");
         }
         ByteBuffer view = new Pointer(memory).getByteBuffer(0, size).order(ByteOrder.nativeOrder());
         return new Lease(view, memory, memory);

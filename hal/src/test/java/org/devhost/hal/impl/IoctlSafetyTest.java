@@ -49,6 +49,13 @@ class IoctlSafetyTest {
             // by its _IOC bits: TIOCGPTN is _IOR('T', 0x30, 4)
             assertEquals(Errno.EINVAL, refused(() -> n.ioctl(KnownIoctls.TIOCGPTN, address)).errno());
 
+            // an old command that no table knows and whose bits say nothing: TIOCGETD (0x5424) writes an
+            // int on a tty; a non-zero number for it is refused, whatever node it is sent to
+            KernelException undescribed = refused(() -> n.ioctl(0x5424, address));
+            assertEquals(Errno.EINVAL, undescribed.errno());
+            assertTrue(undescribed.getMessage().contains("describe it with a KnownIoctl of kind VALUE"), undescribed.getMessage());
+            assertEquals(0, victim.getInt(0));
+
             // given memory, FIGETBSZ answers
             ByteBuffer size = direct(4);
             n.ioctl(KnownIoctls.FIGETBSZ, size);

@@ -96,7 +96,7 @@ public final class Main {
         startAll(ctx, infra);
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
         startAll(ctx, installLocations(ctx, extraJars));
-        if (hotDeploy) {
+        if (hotDeploy && guardIsUp(ctx)) {
             startAll(ctx, fileInstall);
         }
         if (!shell) {
@@ -139,6 +139,24 @@ public final class Main {
         config.put("felix.fileinstall.dir", config.get(DEPLOY) + "," + config.get(CONF));
         config.put("felix.fileinstall.filter", ".*\\.(jar|cfg)");
         return true;
+    }
+
+    /**
+     * Hot deploy fails closed: FileInstall starts only when the deploy guard (the component that
+     * checks every file first) is registered; otherwise the console says so and nothing loads.
+     */
+    private static boolean guardIsUp(BundleContext ctx) {
+        try {
+            if (ctx.getServiceReferences("org.apache.felix.fileinstall.ArtifactInstaller",
+                    "(component.name=org.devhost.deploy.DeployGuard)") != null) {
+                return true;
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        System.err.println("devhost: hot deploy is off: the deploy guard (org.devhost.deploy) is not running, and"
+                + " nothing loads from deploy/ or conf/ unchecked; see lb and dev:dmesg");
+        return false;
     }
 
     /** The distribution folder: the parent of {@code lib/} that holds this class's jar. */

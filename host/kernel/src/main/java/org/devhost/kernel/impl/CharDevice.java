@@ -33,6 +33,8 @@ final class CharDevice implements Device {
     private final AtomicInteger refs = new AtomicInteger();
     private volatile boolean revoked;
     private final Set<OpenFileImpl> files = ConcurrentHashMap.newKeySet();
+    /** A revocation wait ran out with operations still in the driver; guarded by {@code this}. */
+    private boolean timedOut;
 
     CharDevice(String name, DeviceNumber number, DeviceType type, ModuleContext module, FileOperations<?> ops) {
         this.name = name;
@@ -127,8 +129,14 @@ final class CharDevice implements Device {
 
     private void unref() {
         if (refs.decrementAndGet() == 0 && revoked) {
+            boolean wasStuck;
             synchronized (this) {
                 notifyAll();
+                wasStuck = timedOut;
+                timedOut = false;
+            }
+            if (wasStuck) {
+                module.stuckDeviceReturned(); // its last operation came back after the deadline
             }
         }
     }
@@ -159,21 +167,33 @@ final class CharDevice implements Device {
      *     the driver at the deadline (its file releases when it returns)
      */
     boolean awaitReleased(long deadlineNanos) {
-        synchronized (this) {
-            while (refs.get() > 0) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return refs.get() == 0;
+        // Not ended by an interrupt (a Ctrl-C on dev:rmmod): the bound is what protects the numbers
+        // from reuse under a running operation, so the wait runs to it, and the interrupt is kept.
+        boolean interrupted = false;
+        try {
+            synchronized (this) {
+                while (refs.get() > 0) {
+                    long left = deadlineNanos - System.nanoTime();
+                    if (left <= 0) {
+                        // Both under this lock, so the operation's return (unref) sees the mark
+                        // and takes it back: the module is stuck exactly while it runs.
+                        module.revocationTimedOut(deadlineNanos);
+                        timedOut = true;
+                        return false;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(this, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
             }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return true;
     }
 
     KernelException gone(String what) {
@@ -189,7 +209,7 @@ final class CharDevice implements Device {
      * caller gets EIO. A VirtualMachineError other than StackOverflowError (OutOfMemoryError,
      * InternalError) is the JVM's, not the driver's: it is logged and thrown on, and the host's
      * {@code -XX:+ExitOnOutOfMemoryError} decides (the JVM's state can no longer be trusted).
-     * The caller has already released the operation's references (a finally block) either way.
+     * The caller releases the operation's references in its finally block, after this returns.
      */
     KernelException fault(Throwable e, String operation) {
         if (e instanceof KernelException ke) {

@@ -201,7 +201,6 @@ final class DeviceTable {
         for (CharDevice d : devices) {
             boolean alreadyStuck = module.revocationStuck();
             if (!d.awaitReleased(deadline)) {
-                module.revocationTimedOut(deadline);
                 String why = alreadyStuck
                         ? " still running; not waiting again (an earlier operation of this module is stuck past its revoke deadline)"
                         : " still running after the revoke timeout (" + revokeTimeoutMillis + " ms)";

@@ -123,8 +123,15 @@ public final class KernelLogComponent implements KernelLog, LogListener, Synchro
         Bundle bundle = entry.getBundle();
         String message = entry.getMessage();
         if (BARRIER_LOGGER.equals(entry.getLoggerName()) && bundle != null && bundle.getBundleId() == context.getBundle().getBundleId()) {
-            barrier.arrived(Long.parseLong(message));
+            try {
+                barrier.arrived(Long.parseLong(message));
+            } catch (NumberFormatException notAMarker) {
+                // something else logged under the marker's name: not a marker, not a kernel line
+            }
             return;
+        }
+        if (message == null) {
+            message = "";
         }
         // LogLevel.WARN.implies(x): x is WARN or more severe (ERROR, AUDIT)
         if (!LogLevel.WARN.implies(level)) {

@@ -15,7 +15,7 @@ import java.util.function.LongConsumer;
  * listener reports that marker ({@link #arrived}); every entry logged earlier was delivered before
  * it. Markers are never kept in the ring. The wait is bounded: a Log Service that drops the marker
  * (not configured to pass it) costs one timeout, after which the barrier is off and {@code await}
- * returns false at once.
+ * returns false at once; it still sends markers then, and the first one that arrives turns it on.
  *
  * <p>Thread-safe. Must not be awaited on the delivery thread itself (it would wait for itself);
  * {@link #await} returns at once there.
@@ -33,7 +33,13 @@ final class LogBarrier {
 
     /** Logs a marker with {@code emit} and waits for it; false if the barrier could not be used. */
     boolean await(LongConsumer emit) {
-        if (!working || Thread.currentThread() == deliveryThread) {
+        if (Thread.currentThread() == deliveryThread) {
+            return false;
+        }
+        if (!working) {
+            // Off after a timeout: still send a marker, without waiting, so that the barrier comes
+            // back on (arrived) as soon as the Log Service passes markers again.
+            emit.accept(next.incrementAndGet());
             return false;
         }
         long marker = next.incrementAndGet();

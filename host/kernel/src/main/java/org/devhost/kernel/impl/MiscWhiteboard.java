@@ -6,6 +6,7 @@ import org.devhost.kernel.FileOperations;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.MiscDevice;
 import org.devhost.kernel.MiscDeviceProperties;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -28,7 +29,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(immediate = true)
 public final class MiscWhiteboard {
-    private record Published(ModuleContext module, MiscDeviceImpl device) {}
+    private record Published(Bundle bundle, ModuleContext module, MiscDeviceImpl device) {}
 
     private final KernelCore core;
     private final BundleContext context;
@@ -43,23 +44,34 @@ public final class MiscWhiteboard {
     @Reference(service = FileOperations.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, target = "(" + MiscDeviceProperties.NAME + "=*)")
     void add(ServiceReference<FileOperations<?>> ref) {
+        Bundle bundle = ref.getBundle();
+        if (bundle == null) {
+            return; // unregistered already
+        }
         String name = String.valueOf(ref.getProperty(MiscDeviceProperties.NAME));
         Object m = ref.getProperty(MiscDeviceProperties.MINOR);
-        ModuleContext module = core.attach(ref.getBundle());
+        ModuleContext module = core.attach(bundle);
         FileOperations<?> ops = null;
+        boolean done = false;
         try {
             int minor = m == null ? MiscDevice.DYNAMIC_MINOR : Integer.parseInt(m.toString().trim());
             ops = context.getService(ref); // activates a delayed component: its init runs here
             if (ops == null) {
                 throw new IllegalStateException("its component did not activate (see the log above)");
             }
-            published.put(ref, new Published(module, MiscDeviceImpl.register(module, name, minor, ops)));
-        } catch (KernelException | IllegalStateException | NumberFormatException e) {
-            module.log("ERROR", "misc device " + name + " from the whiteboard not registered: " + e.getMessage(), null);
-            if (ops != null) {
-                context.ungetService(ref);
+            this.published.put(ref, new Published(bundle, module, MiscDeviceImpl.register(module, name, minor, ops)));
+            done = true;
+        } catch (RuntimeException | LinkageError e) {
+            String why = e instanceof KernelException ? e.getMessage() : e.toString();
+            module.log("ERROR", "misc device " + name + " from the whiteboard not registered: " + why, null);
+        } finally {
+            if (!done) {
+                // nothing of the attempt stays: the service given back, the module's count undone
+                if (ops != null) {
+                    context.ungetService(ref);
+                }
+                core.detach(bundle, module);
             }
-            core.detach(ref.getBundle(), module);
         }
     }
 
@@ -72,7 +84,7 @@ public final class MiscWhiteboard {
             p.device().close(); // revoke: new opens ENODEV, waiters wake, files release, the minor is free
         } finally {
             context.ungetService(ref);
-            core.detach(ref.getBundle(), p.module());
+            core.detach(p.bundle(), p.module());
         }
     }
 

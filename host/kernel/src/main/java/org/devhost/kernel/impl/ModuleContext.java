@@ -26,9 +26,10 @@ final class ModuleContext {
     private boolean released;
     /** Users of this context (a bundle's registry, its whiteboard devices); guarded by KernelCore's map. */
     private int users;
-    /** Set once a revocation wait of this module ran out: the deadline every later wait shares. */
+    /** Devices of this module whose revocation wait ran out and whose operations have not all returned. */
+    private int stuckDevices;
+    /** The deadline of the first wait that ran out while {@code stuckDevices > 0}: later waits share it. */
     private long stuckDeadlineNanos;
-    private boolean stuck;
 
     ModuleContext(String name, DeviceTable table) {
         this.name = name;
@@ -102,25 +103,32 @@ final class ModuleContext {
     }
 
     /**
-     * The deadline of a revocation wait starting now. Once one wait of this module has run out
-     * (an operation is stuck in the driver), every later wait shares that first deadline, so N
-     * stuck devices of a module cost one timeout in all, not N: the driver has shown it does not
-     * return, and waiting again for each of its devices would only hold up the unload.
+     * The deadline of a revocation wait starting now. While an operation of this module is stuck
+     * past an earlier deadline (it has not returned yet), every later wait shares that deadline, so
+     * N stuck devices of a module cost one timeout in all, not N: the driver has shown it does not
+     * return, and waiting again for each of its devices would only hold up the unload. Once the
+     * stuck operations have returned, waits get their own bound again.
      */
     synchronized long revokeDeadline(long timeoutMillis) {
-        return stuck ? stuckDeadlineNanos : System.nanoTime() + timeoutMillis * 1_000_000L;
+        return stuckDevices > 0 ? stuckDeadlineNanos : System.nanoTime() + timeoutMillis * 1_000_000L;
     }
 
-    /** Whether a revocation wait of this module has run out already. */
+    /** Whether an operation of this module is stuck past a revocation deadline now. */
     synchronized boolean revocationStuck() {
-        return stuck;
+        return stuckDevices > 0;
     }
 
-    /** A revocation wait with this deadline ran out: later waits share it. */
+    /** A device's revocation wait with this deadline ran out: later waits share the deadline. */
     synchronized void revocationTimedOut(long deadlineNanos) {
-        if (!stuck) {
-            stuck = true;
+        if (stuckDevices++ == 0) {
             stuckDeadlineNanos = deadlineNanos;
+        }
+    }
+
+    /** The last operation of a device that was stuck has returned. */
+    synchronized void stuckDeviceReturned() {
+        if (stuckDevices > 0) {
+            stuckDevices--;
         }
     }
 

@@ -207,7 +207,42 @@ class RevocationTest {
         assertEquals(1, kernel.log.stream().filter(l -> l.contains("still running after the revoke timeout")).count(),
                 kernel.log.toString());
         assertEquals(2, kernel.log.stream().filter(l -> l.contains("not waiting again")).count(), kernel.log.toString());
+        assertTrue(module.context().revocationStuck());
         finish.countDown();
+        Parked.until(() -> !module.context().revocationStuck()); // once they return, later waits get their own bound
+    }
+
+    /** Ctrl-C on the unloading thread does not cut the bounded wait short: numbers are never reused under a running read. */
+    @Test
+    void anInterruptedUnloadStillWaitsForTheOperationInFlight() throws Exception {
+        ModuleRegistry user = patient.module("user");
+        ModuleRegistry module = patient.module("driver");
+        Driver driver = new Driver(module);
+        MiscDevice misc = module.registerMisc("slow", MiscDevice.DYNAMIC_MINOR, new FileOperations<Void>() {
+            public Void open(File f) { return null; }
+            public int read(Void d, File f, ByteBuffer dst, long off) { return driver.read(d, f, dst, off); }
+        });
+        OpenFile f = user.open(misc.device().number(), OpenFlags.O_RDONLY);
+        CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(() -> f.read(ByteBuffer.allocate(1)), threads);
+        assertTrue(driver.inSlowRead.await(5, TimeUnit.SECONDS));
+        java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread unload = new Thread(() -> {
+            misc.close();
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        }, "unload");
+        unload.start();
+        Parked.until(() -> unload.getState() == Thread.State.TIMED_WAITING);
+        unload.interrupt();
+        Parked.until(() -> !unload.isInterrupted() || unload.getState() == Thread.State.TIMED_WAITING);
+        assertTrue(unload.isAlive(), "the unload still waits for the read");
+        assertTrue(user.device("slow").isPresent(), "the number is not free while the read runs");
+        driver.finishSlowRead.countDown();
+        assertEquals(1, inFlight.get(5, TimeUnit.SECONDS));
+        unload.join();
+        assertTrue(user.device("slow").isEmpty());
+        assertTrue(stillInterrupted.get(), "the interrupt is kept for the caller");
+        assertTrue(patient.log.stream().noneMatch(l -> l.contains("still running")), patient.log.toString());
+        f.close();
     }
 
     @Test
