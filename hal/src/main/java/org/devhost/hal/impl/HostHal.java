@@ -106,16 +106,22 @@ public final class HostHal implements Hal {
             NodeStat st = HostNode.fstat(fd, real);
             checkNode(path, st);
             boolean blocking = (flags & OpenFlags.O_NONBLOCK) == 0;
-            if (blocking) {
+            boolean mayBlock = blocking && !NEVER_BLOCK.contains(st.device());
+            if (blocking && !mayBlock) {
                 LibC.fcntl(fd, LibC.F_SETFL, LibC.fcntl(fd, LibC.F_GETFL, 0) & ~LibC.O_NONBLOCK);
             }
+            // A node that may block keeps O_NONBLOCK: HostNode waits in poll(2) itself, where a
+            // close can reach the wait, and never inside read(2) or write(2), where it cannot.
             wake = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            return new HostNode(fd, wake, real, blocking && !NEVER_BLOCK.contains(st.device()));
+            return new HostNode(fd, wake, real, mayBlock);
         } catch (LastErrorException e) {
             HostNode.closeQuietly(fd);
             throw Errnos.of(e, "open " + path);
         } catch (RuntimeException e) {
             HostNode.closeQuietly(fd);
+            if (wake >= 0) {
+                HostNode.closeQuietly(wake);
+            }
             throw e;
         }
     }

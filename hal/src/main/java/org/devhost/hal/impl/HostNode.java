@@ -4,7 +4,6 @@ import com.sun.jna.LastErrorException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import org.devhost.hal.DeviceNode;
 import org.devhost.hal.KnownIoctl;
 import org.devhost.hal.NodeStat;
@@ -21,11 +20,12 @@ import org.devhost.kernel.KernelException;
  * polling, returns at once.
  *
  * <p>Blocking reads and writes on a node that may block ({@code mayBlock}: opened in blocking mode,
- * and not one of the devices that never block) wait in {@code poll(2)} on the node and the eventfd
- * first and enter {@code read(2)} only once the node is ready: that is what makes them end on
- * close. One reader (and one writer) at a time goes from that poll to its read, under {@code
- * readLock} ({@code writeLock}), so that two threads of this node cannot both see one byte ready
- * and one of them then block inside {@code read(2)}, out of the eventfd's reach.
+ * and not one of the devices that never block) run on a descriptor left in non-blocking mode: they
+ * wait in {@code poll(2)} on the node and the eventfd, then try, and an {@code EAGAIN} (another
+ * reader took the byte, another process filled the room, a write went out in part) waits again.
+ * No call ever sleeps inside {@code read(2)} or {@code write(2)}, where a close could not reach it;
+ * that is what makes every blocked call end on close. (An ioctl that sleeps in the kernel, such
+ * as TCSBRK, is not covered: it finishes first.)
  */
 final class HostNode implements DeviceNode {
     private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
@@ -41,8 +41,6 @@ final class HostNode implements DeviceNode {
     private final String path;
     private final boolean mayBlock;
     private final AtomicInteger refs = new AtomicInteger(1);
-    private final ReentrantLock readLock = new ReentrantLock();
-    private final ReentrantLock writeLock = new ReentrantLock();
     private volatile boolean closed;
 
     /**
@@ -121,13 +119,16 @@ final class HostNode implements DeviceNode {
             if (!mayBlock) {
                 return transferNow(call, buf, offset, in);
             }
-            ReentrantLock lock = in ? readLock : writeLock;
-            lock.lock();
-            try {
+            while (true) {
                 awaitReady(call, in ? LibC.POLLIN : POLLOUT);
-                return transferNow(call, buf, offset, in);
-            } finally {
-                lock.unlock();
+                try {
+                    return transferNow(call, buf, offset, in);
+                } catch (KernelException e) {
+                    if (e.errno() != Errno.EAGAIN) {
+                        throw e;
+                    }
+                    // ready was not ready for us (someone else was first): wait again
+                }
             }
         } finally {
             exit();

@@ -43,6 +43,20 @@ class CloseWakesWaitersTest {
         waitsThenEndsOnClose("hal-heap-read", master -> master.read(ByteBuffer.allocate(16)));
     }
 
+    /**
+     * Writes of a megabyte to a master whose slave nobody reads: the line discipline's room fills,
+     * and the next write must wait where a close reaches it (poll), not inside write(2).
+     */
+    @Test
+    void aBlockedWriteEndsToo() throws Exception {
+        waitsThenEndsOnClose("hal-blocked-write", master -> {
+            ByteBuffer mega = ByteBuffer.allocate(1 << 20);
+            while (true) {
+                master.write(mega.clear());
+            }
+        });
+    }
+
     @Test
     void aPollWithAnHourTimeoutEndsWithEbadfOnClose() throws Exception {
         waitsThenEndsOnClose("hal-long-poll", master -> master.poll(PollEvents.POLLIN, 3_600_000));
