@@ -251,7 +251,8 @@ public final class IoCommands {
                     if (arg == KnownIoctl.Arg.IN) {
                         return head + r;
                     }
-                    long v = size >= 8 ? mem.getLong(0) : size >= 4 ? mem.getInt(0) & 0xffffffffL : mem.get(0) & 0xff;
+                    long v = size >= 8 ? mem.getLong(0) : size >= 4 ? mem.getInt(0) & 0xffffffffL
+                            : size >= 2 ? mem.getShort(0) & 0xffff : mem.get(0) & 0xff;
                     byte[] bytes = new byte[size];
                     mem.get(0, bytes);
                     return head + r + "\n  value: " + v + " (0x" + Long.toHexString(v) + ")\n  bytes: " + Hexdump.bytes(bytes);

@@ -32,7 +32,7 @@ final class StorageFolder {
             Files.createDirectories(d);
         } else if (!Files.isDirectory(d)) {
             throw new IOException("the framework storage " + d + " is not a folder");
-        } else if (!Files.isRegularFile(d.resolve(MARKER)) && !isEmpty(d)) {
+        } else if (!Files.isRegularFile(d.resolve(MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isEmpty(d)) {
             throw new IOException("the framework storage " + d + " is not empty and was not made by devhost (no "
                     + MARKER + " in it); the host empties its storage at every start, so it will not use this"
                     + " folder: give a new or empty one (org.osgi.framework.storage=<folder>)");

@@ -48,6 +48,16 @@ class StorageFolderTest {
     }
 
     @Test
+    void aMarkThatIsALinkIsNoMark() throws Exception {
+        Path cache = Files.createDirectory(root.resolve("linked"));
+        Files.writeString(cache.resolve("data"), "someone's");
+        Path elsewhere = Files.writeString(root.resolve("mark"), "x");
+        Files.createSymbolicLink(cache.resolve(StorageFolder.MARKER), elsewhere);
+        assertThrows(IOException.class, () -> StorageFolder.prepare(cache));
+        assertTrue(Files.isRegularFile(cache.resolve("data")));
+    }
+
+    @Test
     void anEmptyFolderIsTakenAndALinkOrAFileIsRefused() throws Exception {
         Path empty = Files.createDirectory(root.resolve("empty"));
         StorageFolder.prepare(empty);
