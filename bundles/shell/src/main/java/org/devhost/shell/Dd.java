@@ -112,9 +112,8 @@ final class Dd {
         }
         console.println(report((System.nanoTime() - t0) / 1e9));
         if (stop != null) {
-            String m = stop.getMessage();
             throw Failure.reported(new KernelException(stop.errno(), "dev:dd: stopped after " + bytes + " bytes: "
-                    + m.substring(0, m.lastIndexOf(": ")), stop));
+                    + Failure.what(stop), stop));
         }
     }
 

@@ -31,7 +31,7 @@ final class Failure {
      * the strerror when it gave one ({@code open x: <explanation>: ...}); the original is the cause.
      */
     static KernelException of(String command, String object, KernelException e) {
-        String what = e.getMessage().substring(0, e.getMessage().lastIndexOf(": "));
+        String what = what(e);
         int colon = what.indexOf(": ");
         String detail = colon < 0 ? "" : ": " + what.substring(colon + 2);
         return reported(new KernelException(e.errno(), "dev:" + command + ": " + object + detail, e));
@@ -39,7 +39,12 @@ final class Failure {
 
     /** The kernel's message with the command in front, for errors whose detail matters (parameters, modules). */
     static KernelException detailed(String command, KernelException e) {
+        return reported(new KernelException(e.errno(), "dev:" + command + ": " + what(e), e));
+    }
+
+    /** What failed, without the {@code ": strerror (ENAME)"} that every KernelException message ends with. */
+    static String what(KernelException e) {
         String m = e.getMessage();
-        return reported(new KernelException(e.errno(), "dev:" + command + ": " + m.substring(0, m.lastIndexOf(": ")), e));
+        return m.substring(0, m.lastIndexOf(": "));
     }
 }

@@ -21,7 +21,9 @@ public interface KernelLog {
 
     /**
      * Returns the lines held and forgets them, in one step, so that no line logged meanwhile is
-     * lost unseen ({@code dmesg -c}, Linux's {@code SYSLOG_ACTION_READ_CLEAR}).
+     * lost unseen ({@code dmesg -c}, Linux's {@code SYSLOG_ACTION_READ_CLEAR}). The kernel's log
+     * does this atomically; this default is atomic only for an implementation whose {@link
+     * #lines()} and {@link #clear()} lock on the instance.
      *
      * @since 1.2
      */

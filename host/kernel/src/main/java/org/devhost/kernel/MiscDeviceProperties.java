@@ -28,6 +28,9 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
  * one device, not two. A device the kernel refuses (a name taken: EEXIST; a fixed minor taken:
  * EBUSY) is not registered, and the kernel log says why under the module's name.
  *
+ * <p>Build-time only (class retention; bnd writes the properties into the component's
+ * description); the device's invariants are {@link MiscDevice}'s.
+ *
  * @since 1.2
  */
 @ComponentPropertyType
