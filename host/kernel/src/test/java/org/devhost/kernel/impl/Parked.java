@@ -1,6 +1,5 @@
 package org.devhost.kernel.impl;
 
-import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -12,8 +11,7 @@ final class Parked {
 
     /** True while {@code t} is parked in a {@link WaitQueueImpl} wait (not merely running or blocked on a lock). */
     static boolean inKernelWait(Thread t) {
-        return t.getState() == Thread.State.WAITING
-                && Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().equals(WaitQueueImpl.class.getName()));
+        return org.devhost.kernel.testing.TestKernel.isParked(t);
     }
 
     /** Returns once {@code t} is parked in a kernel wait. */

@@ -38,11 +38,8 @@ class TestKernelTest {
         assertTrue(kernel.messages("hello").contains("opened hello"));
     }
 
-    /** The {@link Caller} Javadoc example: a read parked in the wait, then interrupted: EINTR. */
-    @Test
-    void theCallerExampleRuns() throws Exception {
-        TestKernel kernel = new TestKernel();
-        DeviceRegistry driver = kernel.load("never");
+    /** Registers "never": a misc device whose read waits in a kernel wait that never becomes ready. */
+    private static void registerNever(DeviceRegistry driver) {
         ReentrantLock lock = new ReentrantLock();
         WaitQueue queue = driver.newWaitQueue(lock);
         driver.registerMisc("never", MiscDevice.DYNAMIC_MINOR, new FileOperations<Void>() {
@@ -57,6 +54,14 @@ class TestKernelTest {
                 }
             }
         });
+    }
+
+    /** The {@link Caller} Javadoc example: a read parked in the wait, then interrupted: EINTR. */
+    @Test
+    void theCallerExampleRuns() throws Exception {
+        TestKernel kernel = new TestKernel();
+        DeviceRegistry driver = kernel.load("never");
+        registerNever(driver);
         OpenFile file = kernel.load("user").open("never", OpenFlags.O_RDONLY);
         ByteBuffer buffer = ByteBuffer.allocate(1);
         Caller<Integer> reader = Caller.start("reader", () -> file.read(buffer)).parked();
@@ -73,20 +78,7 @@ class TestKernelTest {
     void aReaderParkedInAKernelWaitIsSeenAndUnloadEndsItWithEnodev() throws Exception {
         TestKernel kernel = new TestKernel(Duration.ofSeconds(10));
         DeviceRegistry driver = kernel.load("never");
-        ReentrantLock lock = new ReentrantLock();
-        WaitQueue queue = driver.newWaitQueue(lock);
-        driver.registerMisc("never", MiscDevice.DYNAMIC_MINOR, new FileOperations<Void>() {
-            public Void open(File f) { return null; }
-            public int read(Void d, File f, ByteBuffer dst, long off) {
-                lock.lock();
-                try {
-                    queue.waitUntil(f, () -> false);
-                    return 0;
-                } finally {
-                    lock.unlock();
-                }
-            }
-        });
+        registerNever(driver);
         OpenFile f = kernel.load("user").open("never", OpenFlags.O_RDONLY);
         AtomicReference<Errno> got = new AtomicReference<>();
         Thread reader = new Thread(() -> {
