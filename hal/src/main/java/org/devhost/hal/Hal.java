@@ -38,6 +38,28 @@ public interface Hal {
      */
     DeviceNode open(String path, int flags);
 
+    /**
+     * Mounts a FUSE file system served by the caller: opens {@code /dev/fuse} and mounts it at
+     * {@code mountPoint} as type {@code fuse.NAME}, {@code nosuid,nodev}, with {@code
+     * default_permissions} (the kernel checks each file's mode and owner) and {@code allow_other}
+     * only when asked. As root the HAL calls {@code mount(2)}; otherwise it runs the setuid {@code
+     * fusermount3} (Debian's {@code fuse3}), which hands the descriptor back over a socket.
+     * <p>The mount point is created when missing (mode 0755). It must be an empty directory, not a
+     * link, so that a mount never hides files; a stale mount of the same type left by a server
+     * that died ("Transport endpoint is not connected") is detached and reused; a live one is
+     * {@code EBUSY}.
+     * @param name the file system's name and subtype ({@code [a-z0-9_]+})
+     * @param mountPoint an absolute path
+     * @param allowOther let users other than the host's own reach the files ({@code allow_other};
+     *     for a non-root host, {@code user_allow_other} in {@code /etc/fuse.conf} too)
+     * @return the channel; the kernel's first request on it is {@code FUSE_INIT}
+     * @throws org.devhost.kernel.KernelException EINVAL for a bad name or relative path, ENOTDIR,
+     *     EBUSY (not empty, or live) as above, EPERM when not root and {@code fusermount3} is missing, or what
+     *     {@code mount(2)} reports, each with a sentence saying what to do
+     * @since 1.2
+     */
+    FuseChannel mountFuse(String name, String mountPoint, boolean allowOther);
+
     /** The allowlist: folders ending in '/', patterns with '*', or exact paths. */
     List<String> allowedPrefixes();
 }

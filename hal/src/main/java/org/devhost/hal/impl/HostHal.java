@@ -74,6 +74,11 @@ public final class HostHal implements Hal {
     }
 
     @Override
+    public org.devhost.hal.FuseChannel mountFuse(String name, String mountPoint, boolean allowOther) {
+        return FuseMounts.mount(name, mountPoint, allowOther);
+    }
+
+    @Override
     public List<String> allowedPrefixes() {
         return allowed;
     }

@@ -45,6 +45,19 @@ final class LibC {
     /** {@code eventfd(2)}: a counter descriptor, readable while its value is not zero. */
     static native int eventfd(int initval, int flags) throws LastErrorException;
 
+    /** {@code mount(2)}; {@code data} is the file system's option string. */
+    static native int mount(String source, String target, String fstype, long flags, String data)
+            throws LastErrorException;
+
+    static native int umount2(String target, int flags) throws LastErrorException;
+
+    static native int access(String path, int mode) throws LastErrorException;
+
+    static native int geteuid();
+
+    static native int getegid();
+
+    static final int O_RDWR = 2;
     static final int O_NONBLOCK = 04000;
     static final int O_NOCTTY = 0400;
     static final int O_NOFOLLOW = 0400000;
@@ -55,4 +68,8 @@ final class LibC {
     static final int EFD_NONBLOCK = 04000;
     static final int EFD_CLOEXEC = 02000000;
     static final short POLLIN = 0x1;
+    static final long MS_NOSUID = 2;
+    static final long MS_NODEV = 4;
+    static final int MNT_DETACH = 2;
+    static final int F_OK = 0;
 }

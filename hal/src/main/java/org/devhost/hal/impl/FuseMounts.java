@@ -1,0 +1,216 @@
+package org.devhost.hal.impl;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.devhost.hal.FuseChannel;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+
+/**
+ * Mounting and unmounting FUSE file systems ({@link org.devhost.hal.Hal#mountFuse}).
+ *
+ * <p>As root the mount is {@code mount(2)} on an open {@code /dev/fuse}, with the options of
+ * {@code fs/fuse/inode.c} ({@code fd}, {@code rootmode}, {@code user_id}, {@code group_id});
+ * otherwise the setuid {@code fusermount3} mounts and passes the descriptor back ({@link
+ * FuserMount}). Stateless; thread-safe.
+ */
+final class FuseMounts {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,32}");
+    private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
+
+    private FuseMounts() {}
+
+    static FuseChannel mount(String name, String mountPoint, boolean allowOther) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new KernelException(Errno.EINVAL, "FUSE file system name '" + name + "': use 1 to 32 of a-z, 0-9, _");
+        }
+        Path target = checkTarget(name, mountPoint);
+        String shared = "default_permissions" + (allowOther ? ",allow_other" : "");
+        if (LibC.geteuid() != 0) {
+            return FuserMount.mount(name, target.toString(), shared);
+        }
+        int fd;
+        try {
+            fd = LibC.open("/dev/fuse", LibC.O_RDWR | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw Errnos.of(e, "open /dev/fuse (is the fuse module loaded? modprobe fuse)");
+        }
+        String options = "rootmode=40000,user_id=" + LibC.geteuid() + ",group_id=" + LibC.getegid() + "," + shared;
+        try {
+            LibC.mount(name, target.toString(), "fuse." + name, LibC.MS_NOSUID | LibC.MS_NODEV, "fd=" + fd + "," + options);
+        } catch (LastErrorException e) {
+            close(fd);
+            throw Errnos.of(e, "mount fuse." + name + " at " + target);
+        }
+        return new FuseDevice(fd, target.toString(), options, false, connectionOf(target.toString()).orElse(-1));
+    }
+
+    /**
+     * Checks the mount point and makes it ready: created when missing, a stale mount of ours
+     * detached, refused when it is a link, not a folder, not empty, or a live mount of ours.
+     */
+    private static Path checkTarget(String name, String mountPoint) {
+        if (mountPoint == null || !mountPoint.startsWith("/")) {
+            throw new KernelException(Errno.EINVAL, "FUSE mount point '" + mountPoint + "' must be an absolute path");
+        }
+        Path target = Path.of(mountPoint).normalize();
+        if (!target.toString().equals(mountPoint.length() > 1 && mountPoint.endsWith("/")
+                ? mountPoint.substring(0, mountPoint.length() - 1) : mountPoint)) {
+            throw new KernelException(Errno.EINVAL, "FUSE mount point '" + mountPoint + "' must not contain '.', '..' or '//'");
+        }
+        String path = target.toString();
+        if (mountedType(path).filter(("fuse." + name)::equals).isPresent()) {
+            try {
+                LibC.access(path, LibC.F_OK);
+                throw new KernelException(Errno.EBUSY, "a live fuse." + name + " file system is mounted at " + path
+                        + " (another host?); stop it or choose another mount point");
+            } catch (LastErrorException e) {
+                // ENOTCONN: its server died; detach the leftover and reuse the folder
+                detach(path, LibC.geteuid() != 0);
+            }
+        }
+        try {
+            if (Files.isSymbolicLink(target)) {
+                throw new KernelException(Errno.ENOTDIR, "FUSE mount point " + path + " is a symbolic link; give the real path");
+            }
+            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            }
+            if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new KernelException(Errno.ENOTDIR, "FUSE mount point " + path + " is not a folder");
+            }
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+                if (entries.iterator().hasNext()) {
+                    throw new KernelException(Errno.EBUSY, "FUSE mount point " + path
+                            + " is not empty; a mount would hide its files: choose an empty folder");
+                }
+            }
+        } catch (IOException e) {
+            throw new KernelException(Errno.EACCES, "FUSE mount point " + path + ": " + e, e);
+        }
+        return target;
+    }
+
+    /** Detaches a mount ({@code MNT_DETACH}: open files keep working until closed). */
+    static void detach(String mountPoint, boolean viaHelper) {
+        if (viaHelper) {
+            FuserMount.unmount(mountPoint);
+            return;
+        }
+        try {
+            LibC.umount2(mountPoint, LibC.MNT_DETACH);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Errno.EINVAL.number() && e.getErrorCode() != Errno.ENOENT.number()) {
+                throw Errnos.of(e, "umount2 " + mountPoint);
+            } // EINVAL: not mounted any more
+        }
+    }
+
+    /**
+     * Ends a connection at once through {@code fusectl} ({@code /sys/fs/fuse/connections/N/abort}):
+     * the server's reads fail with ENODEV and clients' calls with ENOTCONN. As root, {@code fusectl}
+     * is mounted first when nothing is (systemd mounts it on most machines). Without it the kernel
+     * ends the connection when the last file open on the detached mount is closed.
+     */
+    static void abort(int connection) {
+        if (connection < 0) {
+            return;
+        }
+        try {
+            Path abort = CONNECTIONS.resolve(Integer.toString(connection)).resolve("abort");
+            if (!Files.exists(abort) && LibC.geteuid() == 0 && mountedType(CONNECTIONS.toString()).isEmpty()) {
+                LibC.mount("fusectl", CONNECTIONS.toString(), "fusectl", 0, null);
+            }
+            if (Files.exists(abort)) {
+                Files.write(abort, "1".getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException | LastErrorException e) {
+            // best effort: the connection still ends when its last open file closes
+        }
+    }
+
+    /** The connection number of the FUSE mount at {@code mountPoint}: the minor of its device. */
+    static Optional<Integer> connectionOf(String mountPoint) {
+        return mountInfo(mountPoint).map(fields -> Integer.parseInt(fields[2].substring(fields[2].indexOf(':') + 1)));
+    }
+
+    /** The type of the file system mounted at exactly {@code path}, if any (the last mount wins). */
+    static Optional<String> mountedType(String path) {
+        return mountInfo(path).map(fields -> {
+            for (int i = 6; i < fields.length - 1; i++) {
+                if (fields[i].equals("-")) {
+                    return fields[i + 1];
+                }
+            }
+            return "";
+        });
+    }
+
+    /** The fields of the last {@code /proc/self/mountinfo} line whose mount point is {@code path}. */
+    private static Optional<String[]> mountInfo(String path) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        String[] found = null;
+        for (String line : lines) {
+            String[] fields = line.split(" ");
+            if (fields.length > 6 && unescape(fields[4]).equals(path)) {
+                found = fields;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as octal escapes ({@code \040}). */
+    static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length()) {
+                b.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    static void close(int fd) {
+        try {
+            LibC.close(fd);
+        } catch (LastErrorException ignored) {
+            // released either way
+        }
+    }
+
+    /** Waits for a helper process, bounded: a helper that hangs is killed. */
+    static int waitFor(Process p, String what) {
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new KernelException(Errno.ETIMEDOUT, what + " did not finish within 10 s");
+            }
+            return p.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(Errno.EINTR, what + " interrupted");
+        }
+    }
+}
