@@ -7,8 +7,10 @@ package org.devhost.kernel;
  * <p>{@link #register} adds one device per call, on the next free minor of the range, in order,
  * until the range is full. {@link #close()} removes every device (revoking open files) and returns
  * the numbers; it is idempotent. The kernel closes a region itself when its bundle stops.
- * Thread-safe.
+ * Devices registered without a mode get {@link Device#DEFAULT_MODE}. Thread-safe. Implemented by
+ * the kernel only (a provider type).
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ChrdevRegion extends AutoCloseable {
     /** The region's name ({@code /proc/devices}). */
     String name();
@@ -38,6 +40,17 @@ public interface ChrdevRegion extends AutoCloseable {
      *     registered already, EEXIST when the name is taken, ENODEV when the region is closed
      */
     Device register(int minor, String name, FileOperations<?> operations);
+
+    /**
+     * Registers a named device on a given minor with the permission bits of its node (a row of
+     * {@code mem.c}'s devlist: {@code { "null", &null_fops, FMODE_NOWAIT, 0666 }}), as {@link
+     * #register(int, String, FileOperations)} otherwise.
+     *
+     * @param mode 0 to 0777
+     * @throws KernelException EINVAL for a mode outside 0..0777, and as the overload without a mode
+     * @since 1.3
+     */
+    Device register(int minor, String name, int mode, FileOperations<?> operations);
 
     @Override
     void close();

@@ -8,8 +8,10 @@ import java.util.Set;
  * <p>Every device is also published as an OSGi service of this type with the properties below, and
  * its arrival and departure are posted to Event Admin under {@link #TOPIC_ADDED} and
  * {@link #TOPIC_REMOVED} with the same properties. Implementations are thread-safe; {@link
- * #openCount()} is a live value, the rest never changes.
+ * #openCount()} is a live value, the rest never changes. Implemented by the kernel only (a provider
+ * type).
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface Device {
     /** Service and event property: the device name (String). */
     String NAME = "device.name";
@@ -21,6 +23,20 @@ public interface Device {
     String TYPE = "device.type";
     /** Service and event property: the owning module's name (String). */
     String MODULE = "device.module";
+    /**
+     * Service and event property: {@link #mode()}, the permission bits (Integer).
+     *
+     * @since 1.3
+     */
+    String MODE = "device.mode";
+
+    /**
+     * The mode a device gets when its driver names none: read and write for the owner only, as a
+     * device node {@code devtmpfs} makes without a driver-given mode.
+     *
+     * @since 1.3
+     */
+    int DEFAULT_MODE = 0600;
 
     String TOPIC_ADDED = "org/devhost/kernel/device/ADDED";
     String TOPIC_REMOVED = "org/devhost/kernel/device/REMOVED";
@@ -39,4 +55,14 @@ public interface Device {
 
     /** Files currently open on it. */
     int openCount();
+
+    /**
+     * The permission bits of the device's node, 0 to 0777 ({@code miscdevice.mode}, the
+     * {@code mode} of a {@code mem.c} devlist row): what a file system that shows the device
+     * (devfs) gives its node. The kernel's own {@link DeviceRegistry#open} does not check them:
+     * callers in the JVM are trusted code.
+     *
+     * @since 1.3
+     */
+    int mode();
 }

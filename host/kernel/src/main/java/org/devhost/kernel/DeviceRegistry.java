@@ -17,8 +17,12 @@ import java.util.concurrent.locks.Lock;
  * major 10, with dynamic minors from 256. Opening a number nobody registered is {@code ENXIO};
  * opening a device whose driver is going away is {@code ENODEV}.
  *
- * <p>Thread-safe.
+ * <p>A device's mode (its node's permission bits, {@link Device#mode()}) is 0 to 0777; the overloads
+ * without one give {@link Device#DEFAULT_MODE}.
+ *
+ * <p>Thread-safe. Implemented by the kernel only (a provider type).
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface DeviceRegistry {
     /** Ask {@link #chrdevRegion} for a dynamic major. */
     int DYNAMIC_MAJOR = 0;
@@ -40,6 +44,16 @@ public interface DeviceRegistry {
      * @throws KernelException EBUSY when the minor is taken, EEXIST when the name is, EINVAL for a bad minor
      */
     MiscDevice registerMisc(String name, int minor, FileOperations<?> operations);
+
+    /**
+     * Registers a misc device with the permission bits of its node ({@code miscdevice.mode}), as
+     * {@link #registerMisc(String, int, FileOperations)} otherwise.
+     *
+     * @param mode 0 to 0777 ({@code 0666} for a device everyone may read and write)
+     * @throws KernelException EINVAL for a mode outside 0..0777, and as the overload without a mode
+     * @since 1.3
+     */
+    MiscDevice registerMisc(String name, int minor, int mode, FileOperations<?> operations);
 
     /** A wait queue whose waiters hold {@code lock}; see {@link WaitQueue}. */
     WaitQueue newWaitQueue(Lock lock);

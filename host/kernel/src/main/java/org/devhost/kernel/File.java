@@ -14,7 +14,10 @@ public interface File {
     /** The name of the device, as {@code dev:ls} shows it. */
     String deviceName();
 
-    /** The flags given to open ({@link OpenFlags}). */
+    /**
+     * The file's {@link OpenFlags}: those given to open, with {@link OpenFlags#O_NONBLOCK} and
+     * {@link OpenFlags#O_APPEND} as the user last set them ({@link OpenFile#setStatusFlags}).
+     */
     int flags();
 
     /** True when the file was opened with {@link OpenFlags#O_NONBLOCK}: waits give EAGAIN. */

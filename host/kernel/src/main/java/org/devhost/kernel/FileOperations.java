@@ -85,9 +85,27 @@ public interface FileOperations<T> {
         throw new KernelException(Errno.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd) + " on " + file.deviceName());
     }
 
-    /** The {@link PollEvents} bits that are ready now, without blocking. */
+    /**
+     * The {@link PollEvents} bits that are ready now, without blocking. Drivers written before 1.3
+     * override this form; a driver that can tell when readiness changes overrides {@link
+     * #poll(Object, File, PollTable)} instead.
+     */
     default int poll(T data, File file) {
         return PollEvents.DEFAULT_MASK;
+    }
+
+    /**
+     * The {@link PollEvents} bits that are ready now, without blocking, after naming in {@code
+     * table} every wait queue whose wake signals a change of them ({@code poll_wait}): register
+     * first, then compute the mask (see {@link PollTable}). This is the form the kernel calls; its
+     * default runs {@link #poll(Object, File)}, so a driver overriding either form implements
+     * {@link Operation#POLL}. A driver that registers no queue is polled again only when its
+     * caller asks again (or a timed {@link OpenFile#poll(int, long)} runs out), as in Linux.
+     *
+     * @since 1.3
+     */
+    default int poll(T data, File file, PollTable table) {
+        return poll(data, file);
     }
 
     /** Flushes what was written to the device. */

@@ -43,10 +43,25 @@ public @interface MiscDeviceProperties {
     String NAME = "devhost.misc.name";
     /** The service property that asks for a fixed minor (absent or {@link MiscDevice#DYNAMIC_MINOR}: dynamic). */
     String MINOR = "devhost.misc.minor";
+    /**
+     * The service property that gives the node's permission bits (absent: {@link
+     * Device#DEFAULT_MODE}; outside 0..0777: the device is refused with EINVAL and the log says so).
+     *
+     * @since 1.3
+     */
+    String MODE = "devhost.misc.mode";
 
     /** The device name, as {@code dev:ls} shows it and {@code /dev/<name>} would be. */
     String name();
 
     /** A fixed misc minor, or {@link MiscDevice#DYNAMIC_MINOR} for one from 256 up. */
     int minor() default MiscDevice.DYNAMIC_MINOR;
+
+    /**
+     * The permission bits of the device's node, 0 to 0777 ({@link Device#mode()}); write it in
+     * octal, {@code mode = 0666}.
+     *
+     * @since 1.3
+     */
+    int mode() default Device.DEFAULT_MODE;
 }

@@ -26,6 +26,7 @@ final class CharDevice implements Device {
     private final DeviceNumber number;
     private final DeviceType type;
     private final ModuleContext module;
+    private final int mode;
     @SuppressWarnings("rawtypes")
     final FileOperations ops;
     private final Set<Operation> operations;
@@ -36,10 +37,11 @@ final class CharDevice implements Device {
     /** A revocation wait ran out with operations still in the driver; guarded by {@code this}. */
     private boolean timedOut;
 
-    CharDevice(String name, DeviceNumber number, DeviceType type, ModuleContext module, FileOperations<?> ops) {
+    CharDevice(String name, DeviceNumber number, DeviceType type, int mode, ModuleContext module, FileOperations<?> ops) {
         this.name = name;
         this.number = number;
         this.type = type;
+        this.mode = mode;
         this.module = module;
         this.ops = ops;
         this.operations = OperationTable.of(ops);
@@ -68,6 +70,11 @@ final class CharDevice implements Device {
     @Override
     public Set<Operation> operations() {
         return operations;
+    }
+
+    @Override
+    public int mode() {
+        return mode;
     }
 
     @Override
@@ -153,6 +160,10 @@ final class CharDevice implements Device {
         // 2. Callers blocked in a kernel wait wake up, see the revocation and leave with ENODEV.
         //    This must come before waiting for in-flight operations: a blocked caller is one.
         module.wakeAllQueues();
+        //    Poll subscribers too, also those whose driver registered a queue of another module.
+        for (OpenFileImpl f : files) {
+            f.revoked();
+        }
         // 3. The users' references go; release runs for each file once its last operation ends.
         for (OpenFileImpl f : files) {
             f.dropOpenReference();

@@ -71,13 +71,19 @@ final class ChrdevRegionImpl implements ChrdevRegion, Registration {
         }
         String name = region.count() == 1 ? region.name() : region.name() + index;
         CharDevice d = module.table().addDevice(module, name,
-                DeviceNumber.of(region.major(), region.baseMinor() + index), DeviceType.CHAR, operations);
+                DeviceNumber.of(region.major(), region.baseMinor() + index), DeviceType.CHAR, Device.DEFAULT_MODE,
+                operations);
         devices.add(d);
         return d;
     }
 
     @Override
-    public synchronized Device register(int minor, String name, FileOperations<?> operations) {
+    public Device register(int minor, String name, FileOperations<?> operations) {
+        return register(minor, name, Device.DEFAULT_MODE, operations);
+    }
+
+    @Override
+    public synchronized Device register(int minor, String name, int mode, FileOperations<?> operations) {
         if (closed) {
             throw new KernelException(Errno.ENODEV, "register in region " + region.name() + ": the region is closed");
         }
@@ -86,7 +92,7 @@ final class ChrdevRegionImpl implements ChrdevRegion, Registration {
                     + minor + " is outside " + region.baseMinor() + ".." + (region.baseMinor() + region.count() - 1));
         }
         CharDevice d = module.table().addDevice(module, name, DeviceNumber.of(region.major(), minor), DeviceType.CHAR,
-                operations);
+                mode, operations);
         devices.add(d);
         return d;
     }

@@ -158,12 +158,14 @@ final class DeviceTable {
      * Adds a device. It is openable as soon as this returns, and the listener has been told.
      * The caller has reserved the number (a region or a misc minor).
      */
-    CharDevice addDevice(ModuleContext module, String name, DeviceNumber number, DeviceType type, FileOperations<?> ops) {
+    CharDevice addDevice(ModuleContext module, String name, DeviceNumber number, DeviceType type, int mode,
+            FileOperations<?> ops) {
         checkName(name, "device");
+        checkMode(name, mode);
         if (ops == null) {
             throw new KernelException(Errno.EINVAL, "device " + name + ": no file operations given");
         }
-        CharDevice device = new CharDevice(name, number, type, module, ops);
+        CharDevice device = new CharDevice(name, number, type, mode, module, ops);
         synchronized (lock) {
             CharDevice same = byName.get(name);
             if (same != null) {
@@ -229,6 +231,15 @@ final class DeviceTable {
         List<Device> all = new ArrayList<>(byNumber.values());
         all.sort(Comparator.comparing(Device::number));
         return all;
+    }
+
+    /** A device mode is permission bits only: no file type, no setuid/setgid/sticky bits. */
+    static void checkMode(String name, int mode) {
+        if (mode < 0 || mode > 0777) {
+            throw new KernelException(Errno.EINVAL, "device " + name + ": mode 0" + Integer.toOctalString(mode)
+                    + " is not permission bits; give 0 to 0777 in octal (e.g. 0666, 0600; the default is 0"
+                    + Integer.toOctalString(Device.DEFAULT_MODE) + ")");
+        }
     }
 
     private static void checkName(String name, String what) {

@@ -160,13 +160,15 @@ public final class KernelCore implements KernelListener {
         }
     }
 
-    private static Dictionary<String, Object> properties(Device d) {
+    /** The service and event properties of a device (package-private for tests). */
+    static Dictionary<String, Object> properties(Device d) {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put(Device.NAME, d.name());
         p.put(Device.MAJOR, d.number().major());
         p.put(Device.MINOR, d.number().minor());
         p.put(Device.TYPE, d.type().label());
         p.put(Device.MODULE, d.module());
+        p.put(Device.MODE, d.mode());
         return p;
     }
 }

@@ -19,12 +19,13 @@ final class MiscDeviceImpl implements MiscDevice, Registration {
         this.device = device;
     }
 
-    static MiscDeviceImpl register(ModuleContext module, String name, int minor, FileOperations<?> ops) {
+    static MiscDeviceImpl register(ModuleContext module, String name, int minor, int mode, FileOperations<?> ops) {
+        DeviceTable.checkMode(name, mode); // before a minor is taken
         DeviceTable table = module.table();
         int m = table.allocMiscMinor(name, minor);
         CharDevice d;
         try {
-            d = table.addDevice(module, name, DeviceNumber.of(MISC_MAJOR, m), DeviceType.MISC, ops);
+            d = table.addDevice(module, name, DeviceNumber.of(MISC_MAJOR, m), DeviceType.MISC, mode, ops);
         } catch (KernelException e) {
             table.freeMiscMinor(m);
             throw e;

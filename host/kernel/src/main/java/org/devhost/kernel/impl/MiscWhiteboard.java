@@ -2,6 +2,8 @@ package org.devhost.kernel.impl;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.Errno;
 import org.devhost.kernel.FileOperations;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.MiscDevice;
@@ -50,16 +52,18 @@ public final class MiscWhiteboard {
         }
         String name = String.valueOf(ref.getProperty(MiscDeviceProperties.NAME));
         Object m = ref.getProperty(MiscDeviceProperties.MINOR);
+        Object md = ref.getProperty(MiscDeviceProperties.MODE);
         ModuleContext module = core.attach(bundle);
         FileOperations<?> ops = null;
         boolean done = false;
         try {
             int minor = m == null ? MiscDevice.DYNAMIC_MINOR : Integer.parseInt(m.toString().trim());
+            int mode = md == null ? Device.DEFAULT_MODE : mode(md);
             ops = context.getService(ref); // activates a delayed component: its init runs here
             if (ops == null) {
                 throw new IllegalStateException("its component did not activate (see the log above)");
             }
-            this.published.put(ref, new Published(bundle, module, MiscDeviceImpl.register(module, name, minor, ops)));
+            this.published.put(ref, new Published(bundle, module, MiscDeviceImpl.register(module, name, minor, mode, ops)));
             done = true;
         } catch (RuntimeException | LinkageError e) {
             String why = e instanceof KernelException ? e.getMessage() : e.toString();
@@ -72,6 +76,23 @@ public final class MiscWhiteboard {
                 }
                 core.detach(bundle, module);
             }
+        }
+    }
+
+    /**
+     * The mode property: an Integer (what {@link MiscDeviceProperties#mode()} writes), or a String
+     * in octal with a leading 0 ({@code "0666"}) or decimal, for a hand-written service property.
+     */
+    static int mode(Object value) {
+        if (value instanceof Number n) {
+            return n.intValue();
+        }
+        String s = value.toString().trim();
+        try {
+            return Integer.decode(s);
+        } catch (NumberFormatException e) {
+            throw new KernelException(Errno.EINVAL, MiscDeviceProperties.MODE + "=" + s
+                    + " is not a number; give permission bits 0 to 0777, e.g. 0666");
         }
     }
 

@@ -39,7 +39,12 @@ final class ModuleRegistry implements DeviceRegistry {
 
     @Override
     public MiscDevice registerMisc(String name, int minor, FileOperations<?> operations) {
-        return MiscDeviceImpl.register(module, name, minor, operations);
+        return registerMisc(name, minor, Device.DEFAULT_MODE, operations);
+    }
+
+    @Override
+    public MiscDevice registerMisc(String name, int minor, int mode, FileOperations<?> operations) {
+        return MiscDeviceImpl.register(module, name, minor, mode, operations);
     }
 
     @Override

@@ -1,8 +1,12 @@
 package org.devhost.kernel.impl;
 
 import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.devhost.kernel.DeviceNumber;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.File;
@@ -11,6 +15,8 @@ import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
 import org.devhost.kernel.Operation;
+import org.devhost.kernel.PollEvents;
+import org.devhost.kernel.PollTable;
 
 /**
  * An open file: the user's handle ({@link OpenFile}) and the driver's view ({@link File}) of it.
@@ -19,19 +25,37 @@ import org.devhost.kernel.Operation;
  * plus 1 per operation in flight; when it reaches 0 the driver's release runs, exactly once, and
  * the count never rises again. Operations take a reference first, so release never overlaps one.
  * The position is a volatile long: concurrent callers on one file race for it, as in Linux.
+ *
+ * <p>Poll subscriptions: {@code pending} holds at most one {@link OpenFile#poll(Runnable)}
+ * subscription (a new one cancels the old one; close cancels it; it clears itself when it fires),
+ * and {@code pollers} the subscriptions of callers parked in {@link #poll(int, long)}, one per
+ * parked thread. Close and revocation fire every poller so none stays parked on a file that is
+ * gone. Whoever adds a subscription does so before it checks {@code closed} (in {@code enter}),
+ * and close sets {@code closed} before it sweeps them, so a subscription is either swept or
+ * refused, never left behind.
  */
 final class OpenFileImpl implements OpenFile, File {
     private final CharDevice device;
-    private final int flags;
+    /** The flags given to open; {@code flags} differs from them in O_NONBLOCK and O_APPEND at most. */
+    private final int openFlags;
+    private volatile int flags;
     private final ModuleContext opener;
     private Object data; // written once before the file is published, then only read
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicBoolean userReferenceDropped = new AtomicBoolean();
     private volatile boolean closed;
     private volatile long position;
+    private final AtomicReference<PollSubscription> pending = new AtomicReference<>();
+    private final Set<PollSubscription> pollers = ConcurrentHashMap.newKeySet();
+
+    /** The status flags {@code F_SETFL} changes; the rest of what it is given is ignored, as in Linux. */
+    static final int SETFL_MASK = OpenFlags.O_NONBLOCK | OpenFlags.O_APPEND;
+    /** What {@link #poll(int, long)} reports whether asked for or not. */
+    private static final int ALWAYS_REPORTED = PollEvents.POLLERR | PollEvents.POLLHUP;
 
     OpenFileImpl(CharDevice device, int flags, ModuleContext opener) {
         this.device = device;
+        this.openFlags = flags;
         this.flags = flags;
         this.opener = opener;
     }
@@ -205,16 +229,134 @@ final class OpenFileImpl implements OpenFile, File {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int poll() {
+        return runPoll(PollSubscription.NONE);
+    }
+
+    /** The driver's poll, once, with {@code table} collecting the queues it names. */
+    @SuppressWarnings("unchecked")
+    private int runPoll(PollTable table) {
         enter("poll");
         try {
-            return device.ops.poll(data, this);
+            return device.ops.poll(data, this, table);
         } catch (Throwable e) {
             throw device.fault(e, "poll");
         } finally {
             exit();
         }
+    }
+
+    @Override
+    public int poll(int events, long timeoutMillis) {
+        int wanted = events | ALWAYS_REPORTED;
+        if (timeoutMillis == 0) {
+            return runPoll(PollSubscription.NONE) & wanted;
+        }
+        long deadline = deadline(timeoutMillis);
+        Thread me = Thread.currentThread();
+        while (true) {
+            PollSubscription sub = new PollSubscription(() -> LockSupport.unpark(me), this::pollActionFailed);
+            pollers.add(sub); // before runPoll's closed check: see the type comment
+            try {
+                int ready = runPoll(sub) & wanted;
+                if (ready != 0) {
+                    return ready;
+                }
+                if (!WaitQueueImpl.parkUntilFired(sub, deadline, device.name())) {
+                    // As Linux's do_poll: one last look when the time is up, for a driver without queues
+                    return runPoll(PollSubscription.NONE) & wanted;
+                }
+            } finally {
+                pollers.remove(sub);
+                sub.cancel();
+            }
+        }
+    }
+
+    private static long deadline(long timeoutMillis) {
+        if (timeoutMillis < 0 || timeoutMillis >= Long.MAX_VALUE / 1_000_000L) {
+            return Long.MAX_VALUE;
+        }
+        long d = System.nanoTime() + timeoutMillis * 1_000_000L;
+        return d == Long.MAX_VALUE ? d - 1 : d; // MAX_VALUE means no deadline
+    }
+
+    @Override
+    public int poll(Runnable onReady) {
+        if (onReady == null) {
+            throw new KernelException(Errno.EINVAL, "poll " + device.name() + ": no onReady action given");
+        }
+        OneShot action = new OneShot(onReady);
+        PollSubscription sub = new PollSubscription(action, this::pollActionFailed);
+        action.sub = sub;
+        // Installed before the driver runs, so a wake during its poll reaches it; the old one goes.
+        PollSubscription old = pending.getAndSet(sub);
+        if (old != null) {
+            old.cancel();
+        }
+        int mask;
+        try {
+            mask = runPoll(sub);
+        } catch (RuntimeException | Error e) {
+            drop(sub);
+            throw e;
+        }
+        if (!sub.hasQueues()) {
+            drop(sub); // nothing can wake it: keep nothing
+        } else if (device.isRevoked()) {
+            sub.fire(); // revocation's wake may have passed before the driver registered
+        }
+        return mask;
+    }
+
+    private void drop(PollSubscription sub) {
+        pending.compareAndSet(sub, null);
+        sub.cancel();
+    }
+
+    /** The action of a {@link #poll(Runnable)} subscription: clears {@code pending}, then runs the caller's. */
+    private final class OneShot implements Runnable {
+        private final Runnable onReady;
+        private volatile PollSubscription sub;
+
+        OneShot(Runnable onReady) {
+            this.onReady = onReady;
+        }
+
+        @Override
+        public void run() {
+            pending.compareAndSet(sub, null);
+            onReady.run();
+        }
+    }
+
+    /** A poll subscriber's action threw on a waking thread: logged under the module that opened the file. */
+    private void pollActionFailed(Throwable e) {
+        opener.log("ERROR", "poll notification for " + device.name() + " threw " + e + "; dropped", e);
+    }
+
+    /** The device is being revoked: every subscription fires (pollers wake and get ENODEV). */
+    void revoked() {
+        PollSubscription p = pending.get();
+        if (p != null) {
+            p.fire();
+        }
+        pollers.forEach(PollSubscription::fire);
+    }
+
+    /** Pending poll subscriptions of this file (for tests): 0 or 1, plus parked pollers. */
+    int pollSubscriptionCount() {
+        PollSubscription p = pending.get();
+        return (p == null || p.isDone() ? 0 : 1) + pollers.size();
+    }
+
+    @Override
+    public void setStatusFlags(int newFlags) {
+        if (closed) {
+            throw new KernelException(Errno.EBADF, "fcntl F_SETFL " + device.name() + ": file is closed");
+        }
+        // Computed from the open flags, not read-modify-write: concurrent calls cannot mix bits.
+        flags = (openFlags & ~SETFL_MASK) | (newFlags & SETFL_MASK);
     }
 
     @Override
@@ -233,6 +375,12 @@ final class OpenFileImpl implements OpenFile, File {
     @Override
     public void close() {
         closed = true;
+        // After closed is set: a poll that got past enter() is swept here, a later one is refused there.
+        PollSubscription p = pending.getAndSet(null);
+        if (p != null) {
+            p.cancel();
+        }
+        pollers.forEach(PollSubscription::fire); // parked pollers wake and see EBADF
         dropOpenReference();
     }
 

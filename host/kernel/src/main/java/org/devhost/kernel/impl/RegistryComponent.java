@@ -62,6 +62,11 @@ public final class RegistryComponent implements DeviceRegistry {
     }
 
     @Override
+    public MiscDevice registerMisc(String name, int minor, int mode, FileOperations<?> operations) {
+        return registry.registerMisc(name, minor, mode, operations);
+    }
+
+    @Override
     public WaitQueue newWaitQueue(Lock lock) {
         return registry.newWaitQueue(lock);
     }
