@@ -1,7 +1,9 @@
 package org.devhost.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,7 +41,7 @@ class DevhostScriptIT {
         Host(Path own, String commands, String... args) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(),
                     "org.osgi.framework.storage=" + own.resolve("cache"), "devhost.deploy=" + own.resolve("deploy"),
-                    "devhost.conf=" + own.resolve("conf")));
+                    "devhost.conf=" + own.resolve("conf"), "devhost.devfs=off"));
             cmd.addAll(List.of(args)); // later name=value arguments win
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
             pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
@@ -73,6 +75,57 @@ class DevhostScriptIT {
             assertEquals(expected, process.exitValue(), output());
             return output();
         }
+    }
+
+    /**
+     * devfs outlives a host killed with SIGKILL: the next host on the same mount point detaches the
+     * stale mount ("Transport endpoint is not connected") and serves again; a host that stops
+     * normally (SIGTERM) leaves no mount behind.
+     */
+    @Test
+    void devfsMountWorksAgainAfterTheHostIsKilled() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "devfs needs /dev/fuse, which this machine lacks");
+        assumeTrue("root".equals(System.getProperty("user.name")), "devfs tests mount as root; this user is not root");
+        Path mnt = Path.of("/tmp/devhost-itest-script-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), "dev");
+        String[] args = {"devhost.devfs=on", "devhost.devfs.mount=" + mnt, "--no-shell"};
+        Host first = new Host(tmp.resolve("one"), null, args);
+        awaitOutput(first, "devices are files under " + mnt);
+        assertEquals(" 00 00 00\n", shell("head -c 3 " + mnt + "/zero | od -An -tx1"));
+        first.process.destroyForcibly().waitFor(BOUND_SECONDS, TimeUnit.SECONDS);
+        assertTrue(shell("stat " + mnt + "/zero 2>&1; true").contains("Transport endpoint is not connected"));
+
+        Host second = new Host(tmp.resolve("two"), null, args);
+        try {
+            awaitOutput(second, "devices are files under " + mnt);
+            assertEquals(" 00 00 00\n", shell("head -c 3 " + mnt + "/zero | od -An -tx1"));
+            second.process.destroy(); // SIGTERM: the framework stops and devfs unmounts
+            assertTrue(second.process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), second.output());
+        } finally {
+            second.process.destroyForcibly();
+        }
+        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "), "mount left behind");
+        Files.deleteIfExists(mnt);
+        Files.deleteIfExists(mnt.getParent());
+    }
+
+    private static void awaitOutput(Host host, String text) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (!host.output().contains(text)) {
+            if (System.nanoTime() > end || !host.process.isAlive()) {
+                host.process.destroyForcibly();
+                throw new AssertionError("no '" + text + "' from the host; it printed:\n" + host.output());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static String shell(String script) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(script + " did not end within 30 s");
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     private String run(String commands, String... args) throws Exception {

@@ -1,0 +1,186 @@
+package org.devhost.devfs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Hashtable;
+import java.util.StringJoiner;
+import org.devhost.hal.FuseChannel;
+import org.devhost.hal.Hal;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.KernelException;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * devfs: while the host runs, every registered device is a file under one mount point that any
+ * process of the machine can open, read, write, ioctl and poll ({@link FuseServer} speaks FUSE
+ * over the HAL's {@link FuseChannel}). Files follow the kernel's device services: they appear
+ * when a driver registers a device and disappear when it goes.
+ *
+ * <p>Configuration: the framework properties {@code devhost.devfs} ({@code off} turns it off),
+ * {@code devhost.devfs.mount} (the mount point), {@code devhost.devfs.allow_other} and {@code
+ * devhost.devfs.threads}, or the same through Configuration Admin (PID {@code org.devhost.devfs}),
+ * which wins. The default mount point is {@code /run/devhost/dev} for root and {@code
+ * $XDG_RUNTIME_DIR/devhost/dev} otherwise. A mount that fails leaves the host running without
+ * devfs and says why ({@code dev:mounts}, the kernel log and the console).
+ *
+ * <p>While mounted, a service with the property {@link #MOUNT_PROPERTY} tells other bundles (the
+ * shell's {@code dev:ls}) where the files are.
+ */
+@Component(service = Devfs.class, immediate = true, configurationPid = "org.devhost.devfs", property = {
+        "osgi.command.scope=dev", "osgi.command.function=mounts"})
+@Designate(ocd = Devfs.Config.class)
+public final class Devfs {
+    /** Service property: the mount point of the running devfs. */
+    public static final String MOUNT_PROPERTY = "devhost.devfs.mount";
+
+    @ObjectClassDefinition(name = "devhost devfs", description = "Every device as a file under a FUSE mount point.")
+    public @interface Config {
+        @AttributeDefinition(name = "Enabled", description = "Mount devfs (the framework property devhost.devfs=off"
+                + " turns it off as well).")
+        boolean enabled() default true;
+
+        @AttributeDefinition(name = "Mount point", description = "An empty folder, created when missing. Empty: the"
+                + " framework property devhost.devfs.mount, else /run/devhost/dev as root and"
+                + " $XDG_RUNTIME_DIR/devhost/dev otherwise.")
+        String mount() default "";
+
+        @AttributeDefinition(name = "Allow other users", description = "Let users other than the host's own open the"
+                + " files (allow_other); each file's mode still decides. Framework property devhost.devfs.allow_other.")
+        boolean allow_other() default false;
+
+        @AttributeDefinition(name = "Most server threads", description = "Threads serving requests; each client"
+                + " blocked in a driver holds one. Framework property devhost.devfs.threads.")
+        int threads() default 256;
+    }
+
+    private final Nodes nodes = new Nodes(owner("uid"), owner("gid"));
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+    @Reference
+    private Hal hal;
+    @Reference
+    private DeviceRegistry registry;
+    private volatile FuseServer server;
+    private volatile FuseChannel channel;
+    private volatile String state = "starting";
+    private ServiceRegistration<?> marker;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addDevice(Device device) {
+        nodes.add(device);
+    }
+
+    void removeDevice(Device device) {
+        nodes.remove(device);
+    }
+
+    @Activate
+    void activate(BundleContext context, Config config) {
+        String property = context.getProperty("devhost.devfs");
+        if (!config.enabled() || "off".equals(property) || "false".equals(property)) {
+            state = "off (devhost.devfs=off)";
+            return;
+        }
+        String mount = !config.mount().isEmpty() ? config.mount()
+                : context.getProperty(MOUNT_PROPERTY) != null ? context.getProperty(MOUNT_PROPERTY) : defaultMount();
+        boolean allowOther = config.allow_other() || "true".equals(context.getProperty("devhost.devfs.allow_other"));
+        int threads = config.threads();
+        String t = context.getProperty("devhost.devfs.threads");
+        if (t != null && t.matches("\\d{1,6}")) {
+            threads = Integer.parseInt(t);
+        }
+        try {
+            FuseChannel c = hal.mountFuse("devhost", mount, allowOther);
+            FuseServer s = new FuseServer(c, nodes, registry, log, threads);
+            s.start();
+            channel = c;
+            server = s;
+            state = "mounted";
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(MOUNT_PROPERTY, c.mountPoint());
+            marker = context.registerService(Object.class, new Object(), props);
+            log.info("devfs: devices are files under {} (dev:mounts)", c.mountPoint());
+            System.out.println("devhost: devices are files under " + c.mountPoint() + " (devfs; dev:mounts)");
+        } catch (KernelException e) {
+            state = "not mounted: " + e.getMessage();
+            log.error("devfs: not mounted at {}: {}", mount, e.getMessage());
+            System.err.println("devhost: devfs is not mounted at " + mount + ": " + e.getMessage()
+                    + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)");
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (marker != null) {
+            try {
+                marker.unregister();
+            } catch (IllegalStateException ignored) {
+                // the bundle is stopping; gone already
+            }
+        }
+        FuseServer s = server;
+        server = null;
+        if (s != null) {
+            s.stop();
+        }
+        state = "stopped";
+    }
+
+    private static String defaultMount() {
+        if (owner("uid") == 0) {
+            return "/run/devhost/dev";
+        }
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        return (runtime != null && runtime.startsWith("/") ? runtime : "/tmp/devhost-" + owner("uid")) + "/devhost/dev";
+    }
+
+    /** The host's user or group id (the owner of /proc/self). */
+    private static int owner(String which) {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:" + which);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** {@code dev:mounts}: the mount point, its options and the request counters. */
+    public String mounts() {
+        FuseServer s = server;
+        FuseChannel c = channel;
+        if (s == null || c == null) {
+            return "devfs: " + state;
+        }
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%-28s %-13s %s%n", "MOUNT", "TYPE", "OPTIONS"));
+        b.append(String.format("%-28s %-13s %s%s%n", c.mountPoint(), "fuse.devhost", c.options(),
+                c.viaHelper() ? " (by fusermount3)" : ""));
+        b.append(String.format("files %d, open %d, server threads %d (most %d), protocol %d.%d (kernel offered 7.%d)%n",
+                nodes.size(), s.openFiles(), s.threads(), s.mostThreads(), Fuse.MAJOR, Math.min(Fuse.MINOR, s.kernelMinor()),
+                s.kernelMinor()));
+        StringJoiner counts = new StringJoiner(", ", "requests: ", "");
+        for (int op = 0; op < s.requests.length; op++) {
+            long n = s.requests[op].sum();
+            if (n > 0) {
+                counts.add(Fuse.opcodeName(op) + " " + n);
+            }
+        }
+        b.append(counts).append(System.lineSeparator());
+        b.append(String.format("errors %d, interrupted %d, poll wake-ups %d", s.errors.sum(), s.interrupted.sum(),
+                s.pollWakeups.sum()));
+        return b.toString();
+    }
+}

@@ -1,0 +1,91 @@
+package org.devhost.devfs;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * FUSE_INTERRUPT: a client blocked in a request got a signal, so the kernel names the request's
+ * unique id and waits for its reply. devfs interrupts the server thread running that request; a
+ * kernel wait in the driver then ends with EINTR, which is the reply. A client is never left
+ * waiting on a request the server forgot.
+ *
+ * <p>The interrupt may arrive on another server thread before the request's own thread has
+ * started it: then it is kept ({@code early}, bounded) and taken when the request starts. A thread
+ * is interrupted only while it runs the named request ({@link Worker#unique} checked under the
+ * worker's lock, and cleared under it with the thread's interrupt status when the request ends),
+ * so a late interrupt never hits the next request. Thread-safe.
+ */
+final class Interrupts {
+    /** A server thread and the request it runs (0 when none). */
+    static final class Worker {
+        final Thread thread = Thread.currentThread();
+        long unique;
+    }
+
+    private static final int EARLY_LIMIT = 1024;
+
+    private final Map<Long, Worker> running = new ConcurrentHashMap<>();
+    private final Map<Long, Boolean> early = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > EARLY_LIMIT; // interrupts of requests that ended without waiting
+        }
+    };
+
+    /** The worker starts request {@code unique}; an interrupt that came first applies now. */
+    void begin(Worker w, long unique) {
+        synchronized (w) {
+            w.unique = unique;
+        }
+        running.put(unique, w);
+        boolean pending;
+        synchronized (early) {
+            pending = early.remove(unique) != null;
+        }
+        if (pending) {
+            interruptIfRunning(w, unique);
+        }
+    }
+
+    /** The request ended: its interrupt, if any, is spent. */
+    void end(Worker w, long unique) {
+        running.remove(unique);
+        synchronized (w) {
+            w.unique = 0;
+            Thread.interrupted();
+        }
+    }
+
+    /** @return true when a thread running the request was interrupted */
+    boolean interrupt(long unique) {
+        Worker w = running.get(unique);
+        if (w != null && interruptIfRunning(w, unique)) {
+            return true;
+        }
+        synchronized (early) {
+            early.put(unique, Boolean.TRUE);
+        }
+        // the request may have started between the lookup and the put
+        w = running.get(unique);
+        if (w != null) {
+            synchronized (early) {
+                if (early.remove(unique) == null) {
+                    return true; // begin took it
+                }
+            }
+            return interruptIfRunning(w, unique);
+        }
+        return false;
+    }
+
+    private static boolean interruptIfRunning(Worker w, long unique) {
+        synchronized (w) {
+            if (w.unique == unique) {
+                w.thread.interrupt();
+                return true;
+            }
+            return false;
+        }
+    }
+}

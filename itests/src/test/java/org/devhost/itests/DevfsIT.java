@@ -1,0 +1,316 @@
+package org.devhost.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.devhost.kernel.DeviceRegistry;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.CoreOptions;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+
+/**
+ * devfs on a real FUSE mount, used by real processes: cat, dd, head, echo through sh, Python's
+ * os, fcntl and select, and setpriv for another user. Needs root and /dev/fuse (skipped with the
+ * reason otherwise); the mount point is a fresh folder under /tmp, mounted with allow_other.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class DevfsIT {
+    private static final String PY = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
+    @Configuration
+    public Option[] config() {
+        String mount = "/tmp/devhost-itest-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "/dev";
+        return CoreOptions.options(
+                CoreOptions.composite(HostOptions.host("mem", "scull", "rust_chrdev", "rust_semaphore", "rust_miscdev")),
+                CoreOptions.bundle(HostOptions.jar("org.devhost.devfs")),
+                CoreOptions.frameworkProperty("devhost.devfs.mount").value(mount),
+                CoreOptions.frameworkProperty("devhost.devfs.allow_other").value("true"),
+                CoreOptions.systemProperty("itest.devfs.mount").value(mount),
+                CoreOptions.systemProperty("itest.scull.jar").value(
+                        new File(System.getProperty("itest.bundles", "target/bundles"), "org.devhost.drivers.scull.jar")
+                                .getAbsolutePath()));
+    }
+
+    private String mount;
+    private BundleContext context;
+
+    @Before
+    public void mounted() throws Exception {
+        assumeTrue("devfs needs /dev/fuse, which this machine lacks", Files.exists(Path.of("/dev/fuse")));
+        assumeTrue("devfs tests mount as root; this user is not root",
+                "root".equals(System.getProperty("user.name")));
+        mount = System.getProperty("itest.devfs.mount");
+        context = FrameworkUtil.getBundle(getClass()).getBundleContext();
+        Await.until("devfs mounted at " + mount + " with the sample devices", () -> Files.exists(Path.of(mount, "zero"))
+                && Files.exists(Path.of(mount, "scull0")) && Files.exists(Path.of(mount, "rust_semaphore")));
+    }
+
+    // ---- processes ----
+
+    private record Result(int exit, String out) {}
+
+    /** Runs a program to its end, bounded: a hang fails the test instead of stopping the build. */
+    private static Result run(long boundSeconds, String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread drain = new Thread(() -> {
+            try {
+                p.getInputStream().transferTo(out);
+            } catch (IOException ignored) {
+                // gone
+            }
+        });
+        drain.start();
+        if (!p.waitFor(boundSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            drain.join(2000);
+            throw new AssertionError(String.join(" ", cmd) + " did not end within " + boundSeconds + " s: " + out);
+        }
+        drain.join(5000);
+        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    private Result sh(String script) throws Exception {
+        return run(60, "sh", "-c", script.replace("$M", mount));
+    }
+
+    private Result py(String script) throws Exception {
+        return run(120, PY, "-c", script, mount);
+    }
+
+    private static String ok(Result r) {
+        assertEquals(r.out(), 0, r.exit());
+        return r.out();
+    }
+
+    // ---- what ls and stat show ----
+
+    @Test
+    public void everyDeviceIsAFileWithItsModeAndNumber() throws Exception {
+        String ls = ok(sh("ls -l $M"));
+        assertTrue(ls, ls.matches("(?s).*-rw-rw-rw- 1 root root 0 .* zero\n.*"));
+        assertTrue(ls, ls.matches("(?s).*-rw-rw-r-- 1 root root 0 .* scull0\n.*"));
+        assertTrue(ls, ls.matches("(?s).*-rw------- 1 root root 0 .* rust_chrdev0\n.*"));
+        assertTrue(ls, ls.matches("(?s).*dr-?w?x.* char\n.*"));
+        assertEquals("../zero\n", ok(sh("readlink $M/char/1:5")));
+        assertEquals("1:5\n", ok(py("import os,sys; print(os.getxattr(sys.argv[1] + '/zero', 'user.devhost.dev').decode())")));
+        assertEquals("0 regular empty file\n", ok(sh("stat -c '%s %F' $M/zero")));
+        // a name nobody registered
+        Result missing = sh("cat $M/nosuch");
+        assertNotEquals(0, missing.exit());
+        assertTrue(missing.out(), missing.out().contains("No such file or directory"));
+    }
+
+    @Test
+    public void chmodChangesTheModeWhileTheDeviceLives() throws Exception {
+        ok(sh("chmod 0640 $M/rust_chrdev1 && chown 65534:65534 $M/rust_chrdev1"));
+        assertEquals("640 65534:65534\n", ok(sh("stat -c '%a %u:%g' $M/rust_chrdev1")));
+        ok(sh("chmod 0600 $M/rust_chrdev1 && chown 0:0 $M/rust_chrdev1"));
+    }
+
+    // ---- data through shell tools ----
+
+    @Test
+    public void shellToolsReadAndWrite() throws Exception {
+        assertEquals(" 00 00 00 00 00\n", ok(sh("head -c 5 $M/zero | od -An -tx1")));
+        assertEquals("hello devfs\n", ok(sh("echo hello devfs > $M/scull1 && cat $M/scull1")));
+        String dd = ok(sh("dd if=$M/zero of=/dev/null bs=64k count=16 2>&1"));
+        assertTrue(dd, dd.contains("1048576 bytes"));
+        Result full = sh("echo x > $M/full");
+        assertNotEquals(0, full.exit());
+        assertTrue(full.out(), full.out().contains("No space left on device"));
+        assertEquals("", ok(sh("cat $M/null")));
+    }
+
+    // ---- ioctl, poll and non-blocking reads from Python ----
+
+    @Test
+    public void ioctlFromAnotherProcess() throws Exception {
+        String out = ok(py(String.join("\n",
+                "import os, sys, fcntl, struct, errno",
+                "m = sys.argv[1]",
+                "fd = os.open(m + '/scull0', os.O_RDWR)",
+                "print('G', struct.unpack('i', fcntl.ioctl(fd, 0x80046b05, bytes(4)))[0])",  // SCULL_IOCGQUANTUM
+                "print('Q', fcntl.ioctl(fd, 0x6b07))",  // SCULL_IOCQQUANTUM: the value is the result
+                "try:",
+                "    fcntl.ioctl(fd, 0x80046b7f, bytes(4))",
+                "except OSError as e:",
+                "    print('unknown', errno.errorcode[e.errno])",
+                "s = os.open(m + '/rust_semaphore', os.O_RDWR)",
+                "fcntl.ioctl(s, 0x40086301, struct.pack('Q', 7))",  // IOCTL_SET_READ_COUNT
+                "print('count', struct.unpack('Q', fcntl.ioctl(s, 0x80086301, bytes(8)))[0])")));
+        assertTrue(out, out.contains("G 4000\n"));
+        assertTrue(out, out.contains("Q 4000\n"));
+        assertTrue(out, out.contains("unknown ENOTTY\n"));
+        assertTrue(out, out.contains("count 7\n"));
+    }
+
+    @Test
+    public void pollWakesWhenTheWriterWrites() throws Exception {
+        String out = ok(py(String.join("\n",
+                "import os, sys, select, threading, time, errno",
+                "p = sys.argv[1] + '/scullpipe0'",
+                "r = os.open(p, os.O_RDONLY | os.O_NONBLOCK)",
+                "try:",
+                "    os.read(r, 16)",
+                "except OSError as e:",
+                "    print('empty', errno.errorcode[e.errno])",
+                "poller = select.poll()",
+                "poller.register(r, select.POLLIN)",
+                "print('before', poller.poll(0))",
+                "w = os.open(p, os.O_WRONLY)",
+                "threading.Timer(0.3, lambda: os.write(w, b'ping')).start()",
+                "ev = poller.poll(20000)",
+                "print('after', [(e & select.POLLIN) != 0 for (f, e) in ev])",
+                "print('read', os.read(r, 16))")));
+        assertTrue(out, out.contains("empty EAGAIN\n"));
+        assertTrue(out, out.contains("before []\n"));
+        assertTrue(out, out.contains("after [True]\n"));
+        assertTrue(out, out.contains("read b'ping'\n"));
+    }
+
+    @Test
+    public void tenMegabytesThroughScullpipeBetweenTwoProcesses() throws Exception {
+        String reader = String.join("\n",
+                "import os, sys, hashlib",
+                "fd = os.open(sys.argv[1] + '/scullpipe1', os.O_RDONLY)",
+                "h = hashlib.sha256(); left = 10 << 20",
+                "while left > 0:",
+                "    b = os.read(fd, min(left, 65536))",
+                "    if not b: break",
+                "    h.update(b); left -= len(b)",
+                "print(h.hexdigest(), left)");
+        String writer = String.join("\n",
+                "import os, sys, hashlib, random",
+                "data = random.Random(11).randbytes(10 << 20)",
+                "fd = os.open(sys.argv[1] + '/scullpipe1', os.O_WRONLY)",
+                "view = memoryview(data)",
+                "while view:",
+                "    n = os.write(fd, view[:65536]); view = view[n:]",
+                "print(hashlib.sha256(data).hexdigest(), 0)");
+        Process r = new ProcessBuilder(PY, "-c", reader, mount).redirectErrorStream(true).start();
+        Result w = run(120, PY, "-c", writer, mount);
+        assertTrue("reader ended early: " + w.out(), r.waitFor(120, TimeUnit.SECONDS));
+        String read = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, w.exit());
+        assertEquals(w.out(), read);
+    }
+
+    // ---- signals end blocked readers ----
+
+    @Test
+    public void signalsEndABlockedReader() throws Exception {
+        Process cat = new ProcessBuilder("cat", mount + "/scullpipe2").redirectErrorStream(true).start();
+        Await.until("cat asleep in the pipe", () -> state(cat.pid()) == 'S');
+        assertFalse("cat ended on an empty pipe", cat.waitFor(300, TimeUnit.MILLISECONDS));
+        assertEquals('S', state(cat.pid())); // interruptible, never D
+        run(5, "kill", "-INT", Long.toString(cat.pid()));
+        assertTrue("cat still blocked after SIGINT", cat.waitFor(5, TimeUnit.SECONDS));
+
+        Result timeout = run(10, "timeout", "1", "cat", mount + "/scullpipe2");
+        assertEquals(timeout.out(), 124, timeout.exit()); // SIGTERM after 1 s ended it
+        assertEquals("", ok(sh("ps -eo stat,args | awk '$1 ~ /^D/ && /devhost-itest/'")));
+    }
+
+    private static char state(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (IOException e) {
+            return '?';
+        }
+    }
+
+    // ---- permissions as another user ----
+
+    @Test
+    public void anotherUserGetsWhatTheModeAllows() throws Exception {
+        String nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+        assertEquals("4\n", ok(sh(nobody + "head -c 4 $M/zero | wc -c")));
+        Result refused = sh(nobody + "cat $M/rust_chrdev0");
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.out(), refused.out().contains("Permission denied"));
+    }
+
+    // ---- unload under load ----
+
+    @Test
+    public void unloadUnderLoadEndsEveryClientWithAnErrorAndTheMountStaysHealthy() throws Exception {
+        CommandSession session = shell();
+        String loop = String.join("\n",
+                "import os, sys, errno",
+                "fd = os.open(sys.argv[1] + '/' + sys.argv[2], os.O_RDWR)",
+                "print('open', flush=True)",
+                "try:",
+                "    while True:",
+                "        if sys.argv[3] == 'w': os.write(fd, b'x' * 100)",
+                "        else: os.read(fd, 100)",
+                "except OSError as e:",
+                "    print('ended', errno.errorcode[e.errno], flush=True)");
+        List<Process> clients = new ArrayList<>();
+        String[][] work = {{"scull2", "w"}, {"scull3", "r"}, {"scullpipe3", "r"}, {"scullpipe3", "w"}};
+        for (String[] w : work) {
+            clients.add(new ProcessBuilder(PY, "-c", loop, mount, w[0], w[1]).redirectErrorStream(true).start());
+        }
+        Thread.sleep(500); // let them open and run
+        session.execute("dev:rmmod -f scull");
+        try {
+            for (int i = 0; i < clients.size(); i++) {
+                Process c = clients.get(i);
+                assertTrue("client " + String.join(" ", work[i]) + " still running after rmmod -f",
+                        c.waitFor(20, TimeUnit.SECONDS));
+                String out = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(String.join(" ", work[i]) + ": " + out, out.matches("(?s)open\nended (ENODEV|ENXIO)\n"));
+            }
+            Await.until("scull's files gone", () -> !Files.exists(Path.of(mount, "scull0")));
+            assertEquals(" 00 00\n", ok(sh("head -c 2 $M/zero | od -An -tx1")));
+        } finally {
+            session.execute("dev:insmod " + System.getProperty("itest.scull.jar"));
+            session.close();
+        }
+        Await.until("scull's files back", () -> Files.exists(Path.of(mount, "scull0")));
+    }
+
+    private CommandSession shell() throws Exception {
+        Await.until("gogo and dev:rmmod", () -> context.getServiceReference(CommandProcessor.class) != null
+                && context.getServiceReference(DeviceRegistry.class) != null);
+        CommandProcessor cp = context.getService(context.getServiceReference(CommandProcessor.class));
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        return cp.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(sink), new PrintStream(sink));
+    }
+
+    @After
+    public void nothingLeftOpen() {
+        // each test's processes have ended; the mount must still answer
+        if (mount != null) {
+            assertTrue(Files.isDirectory(Path.of(mount)));
+        }
+    }
+}
