@@ -153,13 +153,13 @@ class DevhostScriptIT {
                 "dev:ls 'scull*'",
                 ""));
         assertTrue(out.contains("scull: loaded (bundle "), out);
-        assertTrue(out.matches("(?s).*scull0 +char +\\d+:0 +scull +0 +open,read,write,seek,ioctl.*"), out);
+        assertTrue(out.matches("(?s).*scull0 +char +crw-rw-r-- +\\d+:0 +scull +0 +open,read,write,seek,ioctl.*"), out);
         assertTrue(out.contains("hello devhost"), out);
         assertTrue(out.contains("ioctl 0x6b07 (_IO('k', 0x7)) on /dev/scull0: returned 8"), out);
         assertTrue(out.contains("dev:ioctl: unknown command 'NOPE'"), out);
         assertTrue(out.contains("(EINVAL)"), out);
         String last = out.substring(out.lastIndexOf("g! NAME"));
-        assertTrue(last.startsWith("g! NAME  TYPE  DEVICE  MODULE  OPEN  OPS\n"), last);
+        assertTrue(last.startsWith("g! NAME  TYPE  MODE  DEVICE  MODULE  OPEN  OPS\n"), last);
         assertTrue(out.contains("gosh: stopping shell and framework"), out);
     }
 
@@ -172,10 +172,10 @@ class DevhostScriptIT {
         String[] steps = run("dev:ls 'rust_chrdev*'\ndev:majors\nstop " + id.group(1) + "\ndev:ls 'rust_chrdev*'\n"
                 + "dev:majors\nstart " + id.group(1) + "\ndev:ls 'rust_chrdev*'\ndev:majors\n").split("g! ");
         // steps: banner, ls, majors, stop, ls, majors, start, ls, majors, end
-        assertTrue(steps[1].contains("rust_chrdev0  char  254:0   rust_chrdev     0  open"), steps[1]);
+        assertTrue(steps[1].contains("rust_chrdev0  char  crw-------  254:0   rust_chrdev     0  open"), steps[1]);
         assertTrue(steps[2].contains("254 rust_chrdev"), steps[2]);
         assertTrue(!steps[4].contains("rust_chrdev0") && !steps[5].contains("254 rust_chrdev"), steps[4] + steps[5]);
-        assertTrue(steps[7].contains("rust_chrdev0  char  254:0   rust_chrdev     0  open"), steps[7]);
+        assertTrue(steps[7].contains("rust_chrdev0  char  crw-------  254:0   rust_chrdev     0  open"), steps[7]);
         assertTrue(steps[8].contains("254 rust_chrdev"), steps[8]);
     }
 

@@ -151,8 +151,8 @@ public class ShellIT {
     public void listingCommands() throws Exception {
         String ls = run("dev:ls");
         assertTrue(ls, ls.startsWith("NAME"));
-        assertTrue(ls, ls.matches("(?s).*rust_chrdev0 +char +254:0 +rust_chrdev +0 +open\n.*"));
-        assertTrue(ls, ls.matches("(?s).*\nnull +char +1:3 +mem .*"));
+        assertTrue(ls, ls.matches("(?s).*rust_chrdev0 +char +crw------- +254:0 +rust_chrdev +0 +open\n.*"));
+        assertTrue(ls, ls.matches("(?s).*\nnull +char +crw-rw-rw- +1:3 +mem .*"));
         String glob = run("dev:ls 'scull?'"); // quoted, or Gogo expands the glob against files itself
         assertEquals(5, glob.lines().count());
 

@@ -62,7 +62,7 @@ public final class InspectCommands {
         this.context = context;
     }
 
-    @Descriptor("list devices: name, type, major:minor, owning module, open files, implemented operations")
+    @Descriptor("list devices: name, type, mode (as ls -l shows it), major:minor, owning module, open files, implemented operations")
     public String ls() {
         return ls("*");
     }
@@ -71,10 +71,10 @@ public final class InspectCommands {
     public String ls(@Descriptor("glob pattern, e.g. rust_* or /dev/scull?") String pattern) {
         Devices.named("ls", pattern);
         PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + Devices.stripDev(pattern));
-        Table t = new Table("NAME", "TYPE", "DEVICE", "MODULE", ">OPEN", "OPS");
+        Table t = new Table("NAME", "TYPE", "MODE", "DEVICE", "MODULE", ">OPEN", "OPS");
         for (Device d : registry.devices()) {
             if (m.matches(Path.of(d.name()))) {
-                t.row(d.name(), d.type().label(), d.number(), d.module(), d.openCount(), ops(d));
+                t.row(d.name(), d.type().label(), mode(d.mode()), d.number(), d.module(), d.openCount(), ops(d));
             }
         }
         return t.toString();
@@ -153,7 +153,7 @@ public final class InspectCommands {
         }
     }
 
-    @Descriptor("show a device: type, number in both dev_t encodings, module, open files, operations")
+    @Descriptor("show a device: type, mode, number in both dev_t encodings, module, open files, operations")
     public String stat(@Descriptor("device: name, /dev/name or major:minor") String device) {
         Devices.named("stat", device);
         Device d;
@@ -165,6 +165,7 @@ public final class InspectCommands {
         return String.join("\n",
                 "  Device: /dev/" + d.name(),
                 "    Type: " + d.type().label() + " (character device)",
+                "    Mode: 0" + Integer.toOctalString(d.mode()) + " (" + mode(d.mode()) + ")",
                 "  Number: " + d.number() + " (major " + d.number().major() + ", minor " + d.number().minor() + ")",
                 "   dev_t: user 0x" + Long.toHexString(d.number().userEncoding()) + " (stat, makedev), kernel 0x"
                         + Integer.toHexString(d.number().kernelEncoding()) + " (MKDEV)",
@@ -216,6 +217,16 @@ public final class InspectCommands {
         }
         return Modules.find(context, module).orElseThrow(() -> new KernelException(Errno.ENOENT, "dev:" + command
                 + ": module " + module + " not found (give a module name from dev:lsmod or a driver's bundle id from lb)"));
+    }
+
+    /** A character device's mode as {@code ls -l} shows it: {@code crw-rw-rw-} for 0666. */
+    static String mode(int mode) {
+        StringBuilder sb = new StringBuilder("c");
+        String letters = "rwx";
+        for (int bit = 8; bit >= 0; bit--) {
+            sb.append((mode & (1 << bit)) != 0 ? letters.charAt(2 - bit % 3) : '-');
+        }
+        return sb.toString();
     }
 
     static String ops(Device d) {

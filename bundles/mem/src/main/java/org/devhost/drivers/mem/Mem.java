@@ -24,7 +24,9 @@ import org.osgi.service.component.annotations.Reference;
  * ENOSPC, seek 0), {@code random} (1:8) and {@code urandom} (1:9: random bytes, writes mixed in,
  * seek leaves the position, {@code noop_llseek}). The region reserves 1:0-255 under the name
  * {@code mem}, as {@code register_chrdev(MEM_MAJOR, "mem", ...)} does; the other minors are ENXIO,
- * as {@code memory_open} says.
+ * as {@code memory_open} says. Each node has devlist's mode: 0666 for all five (everyone may
+ * read and write them); the rows left out have 0 ({@code mem}, {@code port}: devtmpfs's default,
+ * root only) and 0644 ({@code kmsg}).
  *
  * <p>Left out on purpose: {@code mem} (1:1) and {@code port} (1:4), physical memory and I/O ports,
  * which a JVM cannot reach (the HAL reaches real nodes, and refuses those); {@code kmsg} (1:11),
@@ -38,8 +40,8 @@ import org.osgi.service.component.annotations.Reference;
 public final class Mem {
     static final int MEM_MAJOR = 1;
 
-    /** One row of mem.c's {@code devlist}. */
-    record MemDev(int minor, String name, FileOperations<Void> ops) {}
+    /** One row of mem.c's {@code devlist}: minor, name, operations and the node's mode. */
+    record MemDev(int minor, String name, int mode, FileOperations<Void> ops) {}
 
     /** Zeros to copy from; never written. */
     private static final byte[] ZEROS = new byte[4096];
@@ -118,14 +120,14 @@ public final class Mem {
     public Mem(@Reference DeviceRegistry registry) {
         SecureRandom pool = new SecureRandom();
         List<MemDev> devlist = List.of(
-                new MemDev(3, "null", new Null()),
-                new MemDev(5, "zero", new Zero()),
-                new MemDev(7, "full", new Full()),
-                new MemDev(8, "random", new Random(pool)),
-                new MemDev(9, "urandom", new Random(pool)));
+                new MemDev(3, "null", 0666, new Null()),
+                new MemDev(5, "zero", 0666, new Zero()),
+                new MemDev(7, "full", 0666, new Full()),
+                new MemDev(8, "random", 0666, new Random(pool)),
+                new MemDev(9, "urandom", 0666, new Random(pool)));
         region = registry.chrdevRegion("mem", MEM_MAJOR, 0, 256);
         for (MemDev d : devlist) {
-            region.register(d.minor(), d.name(), d.ops());
+            region.register(d.minor(), d.name(), d.mode(), d.ops());
         }
     }
 

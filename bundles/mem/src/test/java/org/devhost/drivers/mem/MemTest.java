@@ -32,6 +32,12 @@ class MemTest {
         assertTrue(user.devices().isEmpty());
     }
 
+    /** mem.c's devlist gives these five 0666: everyone may read and write them. */
+    @Test
+    void modesAreDevlists() {
+        assertEquals(List.of(0666, 0666, 0666, 0666, 0666), user.devices().stream().map(Device::mode).toList());
+    }
+
     @Test
     void nullSwallowsWritesAndReadsEof() {
         try (OpenFile f = user.open(DeviceNumber.of(1, 3), OpenFlags.O_RDWR)) {

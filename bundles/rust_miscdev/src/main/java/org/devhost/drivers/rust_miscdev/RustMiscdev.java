@@ -27,7 +27,10 @@ import org.osgi.service.log.LoggerFactory;
  * <p>Waits end as every kernel wait does: EINTR on interrupt (the original's signal), ENODEV when
  * the driver is unloaded, and EAGAIN with O_NONBLOCK. That last one differs on purpose: the
  * original's {@code CondVar::wait} ignores O_NONBLOCK and sleeps; devhost's wait queue honours it
- * for every driver, as a Linux driver should.
+ * for every driver, as a Linux driver should. No poll, as the original has none: {@code poll}
+ * reports the kernel's default (readable and writable, no wait queue), so a poller never waits on
+ * it although reads and writes may block. The device keeps the default mode
+ * ({@link org.devhost.kernel.Device#DEFAULT_MODE}), as the original's {@code miscdevice} sets none.
  *
  * <p>It is a one-class driver, as the original is one {@code module_misc_device!}: the component
  * publishes its file operations with {@link MiscDeviceProperties}, and the kernel registers the

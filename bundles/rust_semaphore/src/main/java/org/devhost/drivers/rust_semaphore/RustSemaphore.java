@@ -35,7 +35,9 @@ import org.osgi.service.log.LoggerFactory;
  * is unloaded. Differs on purpose: with O_NONBLOCK a read that would wait is EAGAIN; the
  * original's {@code CondVar::wait} ignores O_NONBLOCK and sleeps, devhost's wait queue honours it for
  * every driver, as a Linux driver should. The count saturates at {@code Long.MAX_VALUE} (a
- * {@code usize} saturates at its own maximum).
+ * {@code usize} saturates at its own maximum). No poll, as the original has none: {@code poll}
+ * reports the kernel's default (readable and writable), so a poller never waits on it although a
+ * read may block; the device keeps the default mode.
  *
  * <p>Invariant: {@code 0 <= count <= maxSeen}, both guarded by {@code lock}.
  */

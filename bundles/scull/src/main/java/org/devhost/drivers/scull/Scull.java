@@ -89,6 +89,8 @@ public final class Scull {
     }
 
     static final int DEFAULT_NR_DEVS = 4;
+    /** The mode of every node, scull's and the pipes': LDD3's {@code scull_load} does {@code chmod 664}. */
+    static final int MODE = 0664;
     static final Set<String> NAMES = Set.of("scull_major", "scull_minor", "scull_nr_devs", "scull_quantum", "scull_qset",
             "scull_p_nr_devs", "scull_p_buffer", "scull_max_bytes");
 
@@ -121,14 +123,14 @@ public final class Scull {
             throw e;
         }
         for (int i = 0; i < nrDevs; i++) {
-            scull.register(minor + i, "scull" + i, new ScullDevice(settings, quota));
+            scull.register(minor + i, "scull" + i, MODE, new ScullDevice(settings, quota));
         }
         // scull_p_init: the pipes' region follows scull's on the same major, named scullp.
         ChrdevRegion p = null;
         try {
             p = registry.chrdevRegion("scullp", scull.major(), minor + nrDevs, pNrDevs);
             for (int i = 0; i < pNrDevs; i++) {
-                p.register(minor + nrDevs + i, "scullpipe" + i, new ScullPipe(registry, settings));
+                p.register(minor + nrDevs + i, "scullpipe" + i, MODE, new ScullPipe(registry, settings));
             }
         } catch (KernelException e) {
             if (p != null) {

@@ -8,6 +8,7 @@ import org.devhost.kernel.FileOperations;
 import org.devhost.kernel.IoctlArg;
 import org.devhost.kernel.OpenFlags;
 import org.devhost.kernel.PollEvents;
+import org.devhost.kernel.PollTable;
 import org.devhost.kernel.WaitQueue;
 
 /**
@@ -141,8 +142,14 @@ final class ScullPipe implements FileOperations<Void> {
         return count;
     }
 
+    /**
+     * {@code scull_p_poll}: names both queues ({@code poll_wait(filp, &dev->inq, wait)} and
+     * {@code outq}) before it looks, so a read or write that changes the answer wakes the poller.
+     */
     @Override
-    public int poll(Void d, File file) {
+    public int poll(Void d, File file, PollTable table) {
+        table.register(inq);
+        table.register(outq);
         lock.lock();
         try {
             int mask = 0;

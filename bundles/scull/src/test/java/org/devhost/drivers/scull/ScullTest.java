@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.DeviceNumber;
 import org.devhost.kernel.DeviceRegistry;
@@ -306,6 +307,37 @@ class ScullTest {
             assertEquals(PollEvents.POLLIN | PollEvents.POLLRDNORM, r.poll());
             assertTrue(r.read(ByteBuffer.allocate(20)) > 0);
             assertTrue(writer.result().get(5, TimeUnit.SECONDS) > 0, "a read woke the writer");
+        }
+    }
+
+    /** scull_p_poll names inq and outq: a poller parked on an empty pipe wakes with POLLIN when a writer writes. */
+    @Test
+    void aPollOnAnEmptyPipeWakesWithPollinAfterAWrite() throws Exception {
+        load("scull_p_buffer", 8);
+        try (OpenFile r = user.open("scullpipe2", OpenFlags.O_RDONLY);
+                OpenFile w = user.open("scullpipe2", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
+            assertEquals(0, r.poll(PollEvents.POLLIN, 0));
+            Caller<Integer> poller = Caller.start("poller", () -> r.poll(PollEvents.POLLIN, -1)).parked();
+            w.write(ByteBuffer.wrap("x".getBytes()));
+            assertEquals(PollEvents.POLLIN, poller.result().get(5, TimeUnit.SECONDS));
+
+            // a full pipe: a writer's subscription runs once a read makes room (outq)
+            fillNonBlocking(w);
+            AtomicInteger room = new AtomicInteger();
+            assertEquals(0, w.poll(room::incrementAndGet) & PollEvents.POLLOUT);
+            assertEquals(0, room.get());
+            assertTrue(r.read(ByteBuffer.allocate(1)) > 0);
+            assertEquals(1, room.get());
+            assertEquals(PollEvents.POLLOUT, w.poll(PollEvents.POLLOUT, 0));
+        }
+    }
+
+    /** LDD3's scull_load: chmod 664 on every node. */
+    @Test
+    void everyScullNodeIsMode0664() {
+        load();
+        for (String name : new String[] {"scull0", "scull3", "scullpipe0", "scullpipe3"}) {
+            assertEquals(0664, user.device(name).orElseThrow().mode(), name);
         }
     }
 

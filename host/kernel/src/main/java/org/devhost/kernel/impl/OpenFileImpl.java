@@ -36,7 +36,10 @@ import org.devhost.kernel.PollTable;
  */
 final class OpenFileImpl implements OpenFile, File {
     private final CharDevice device;
-    /** The flags given to open; {@code flags} differs from them in O_NONBLOCK and O_APPEND at most. */
+    /**
+     * The flags given to open; {@code flags} differs from them in O_NONBLOCK and O_APPEND at most,
+     * so the access mode checks on the read and write paths read this final field, not the volatile.
+     */
     private final int openFlags;
     private volatile int flags;
     private final ModuleContext opener;
@@ -147,7 +150,7 @@ final class OpenFileImpl implements OpenFile, File {
     @Override
     @SuppressWarnings("unchecked")
     public int read(ByteBuffer dst) {
-        if (!OpenFlags.readable(flags)) {
+        if (!OpenFlags.readable(openFlags)) {
             throw new KernelException(Errno.EBADF, "read " + device.name() + ": not open for reading");
         }
         enter("read");
@@ -167,7 +170,7 @@ final class OpenFileImpl implements OpenFile, File {
     @Override
     @SuppressWarnings("unchecked")
     public int write(ByteBuffer src) {
-        if (!OpenFlags.writable(flags)) {
+        if (!OpenFlags.writable(openFlags)) {
             throw new KernelException(Errno.EBADF, "write " + device.name() + ": not open for writing");
         }
         enter("write");
