@@ -90,6 +90,7 @@ class DevhostScriptIT {
         String[] args = {"devhost.devfs=on", "devhost.devfs.mount=" + mnt, "--no-shell"};
         Host first = new Host(tmp.resolve("one"), null, args);
         awaitOutput(first, "devices are files under " + mnt);
+        awaitFile(first, mnt.resolve("zero"));
         assertEquals(" 00 00 00\n", shell("head -c 3 " + mnt + "/zero | od -An -tx1"));
         first.process.destroyForcibly().waitFor(BOUND_SECONDS, TimeUnit.SECONDS);
         assertTrue(shell("stat " + mnt + "/zero 2>&1; true").contains("Transport endpoint is not connected"));
@@ -97,6 +98,7 @@ class DevhostScriptIT {
         Host second = new Host(tmp.resolve("two"), null, args);
         try {
             awaitOutput(second, "devices are files under " + mnt);
+            awaitFile(second, mnt.resolve("zero"));
             assertEquals(" 00 00 00\n", shell("head -c 3 " + mnt + "/zero | od -An -tx1"));
             second.process.destroy(); // SIGTERM: the framework stops and devfs unmounts
             assertTrue(second.process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), second.output());
@@ -114,6 +116,18 @@ class DevhostScriptIT {
             if (System.nanoTime() > end || !host.process.isAlive()) {
                 host.process.destroyForcibly();
                 throw new AssertionError("no '" + text + "' from the host; it printed:\n" + host.output());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** devfs mounts before the drivers start: a device's file comes a moment after the message. */
+    private static void awaitFile(Host host, Path file) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (!Files.exists(file)) {
+            if (System.nanoTime() > end || !host.process.isAlive()) {
+                host.process.destroyForcibly();
+                throw new AssertionError("no " + file + "; the host printed:\n" + host.output());
             }
             Thread.sleep(50);
         }

@@ -62,7 +62,7 @@ public final class InspectCommands {
         this.context = context;
     }
 
-    @Descriptor("list devices: name, type, mode (as ls -l shows it), major:minor, owning module, open files, implemented operations")
+    @Descriptor("list devices: name, type, mode (as ls -l shows it), major:minor, owning module, open files, implemented operations, and the file under devfs while it is mounted")
     public String ls() {
         return ls("*");
     }
@@ -71,13 +71,34 @@ public final class InspectCommands {
     public String ls(@Descriptor("glob pattern, e.g. rust_* or /dev/scull?") String pattern) {
         Devices.named("ls", pattern);
         PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + Devices.stripDev(pattern));
-        Table t = new Table("NAME", "TYPE", "MODE", "DEVICE", "MODULE", ">OPEN", "OPS");
+        String files = devfsMount();
+        Table t = files == null ? new Table("NAME", "TYPE", "MODE", "DEVICE", "MODULE", ">OPEN", "OPS")
+                : new Table("NAME", "TYPE", "MODE", "DEVICE", "MODULE", ">OPEN", "OPS", "FILE");
         for (Device d : registry.devices()) {
             if (m.matches(Path.of(d.name()))) {
-                t.row(d.name(), d.type().label(), mode(d.mode()), d.number(), d.module(), d.openCount(), ops(d));
+                if (files == null) {
+                    t.row(d.name(), d.type().label(), mode(d.mode()), d.number(), d.module(), d.openCount(), ops(d));
+                } else {
+                    t.row(d.name(), d.type().label(), mode(d.mode()), d.number(), d.module(), d.openCount(), ops(d),
+                            files + "/" + d.name());
+                }
             }
         }
         return t.toString();
+    }
+
+    /**
+     * Where devfs shows the devices as files, or null when it is not mounted: the property of the
+     * service devfs registers while mounted (the shell needs no devfs package for it).
+     */
+    private String devfsMount() {
+        try {
+            org.osgi.framework.ServiceReference<?>[] refs =
+                    context.getServiceReferences((String) null, "(devhost.devfs.mount=*)");
+            return refs == null ? null : String.valueOf(refs[0].getProperty("devhost.devfs.mount"));
+        } catch (org.osgi.framework.InvalidSyntaxException | IllegalStateException e) {
+            return null;
+        }
     }
 
     @Descriptor("reserved character device numbers, as /proc/devices shows them")

@@ -88,6 +88,18 @@ public final class Main {
         framework.init();
         BundleContext ctx = framework.getBundleContext();
         framework.start();
+        // SIGTERM and Ctrl-C stop the framework, so every bundle's deactivation runs (devfs
+        // unmounts, drivers release their nodes) before the JVM ends; bounded, never a hang.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
+                    framework.stop();
+                    framework.waitForStop(10_000);
+                }
+            } catch (Exception e) {
+                // the JVM is ending anyway
+            }
+        }, "devhost-shutdown"));
 
         List<Bundle> infra = install(ctx, jars(home.resolve("bundle")));
         // FileInstall starts last, once the deploy guard is in place (and not at all when hot deploy is off)
