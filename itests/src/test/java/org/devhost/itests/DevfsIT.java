@@ -149,6 +149,35 @@ public class DevfsIT {
         assertEquals("", ok(sh("cat $M/null")));
     }
 
+    @Test
+    public void positionalReadsAndWritesReachASeekableDevice() throws Exception {
+        String out = ok(py(String.join("\n",
+                "import os, sys",
+                "fd = os.open(sys.argv[1] + '/scull2', os.O_RDWR | os.O_TRUNC)",
+                "os.write(fd, b'abcdef')",
+                "os.pwrite(fd, b'XY', 1)",
+                "print(os.pread(fd, 4, 0), os.lseek(fd, 0, os.SEEK_CUR))")));
+        assertEquals("b'aXYd' 6\n", out);
+    }
+
+    @Test
+    public void manyBlockedReadersDoNotStarveOtherClients() throws Exception {
+        List<Process> blocked = new ArrayList<>();
+        try {
+            for (int i = 0; i < 24; i++) {
+                blocked.add(new ProcessBuilder("cat", mount + "/scullpipe3").redirectErrorStream(true).start());
+            }
+            Await.until("24 readers asleep in scullpipe3", () -> blocked.stream().allMatch(p -> state(p.pid()) == 'S'));
+            assertEquals(" 00 00 00 00\n", ok(sh("head -c 4 $M/zero | od -An -tx1")));
+            assertEquals("still served\n", ok(sh("echo still served > $M/scull3 && cat $M/scull3")));
+        } finally {
+            blocked.forEach(Process::destroy); // SIGTERM ends each read (FUSE_INTERRUPT, then the process)
+            for (Process p : blocked) {
+                assertTrue("a blocked reader survived SIGTERM", p.waitFor(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
     // ---- ioctl, poll and non-blocking reads from Python ----
 
     @Test

@@ -518,30 +518,14 @@ final class FuseServer {
                 statusFlags(h, buf.getInt(body + Fuse.RW_FLAGS));
                 int size = Math.min(buf.getInt(body + Fuse.RW_SIZE), REPLY_AREA - Fuse.OUT_HEADER);
                 ByteBuffer dst = buf.slice(out, size);
-                int n;
-                if (h.seekable) {
-                    synchronized (h) {
-                        h.file.seek(buf.getLong(body + Fuse.RW_OFFSET), OpenFile.SEEK_SET);
-                        n = h.file.read(dst);
-                    }
-                } else {
-                    n = h.file.read(dst);
-                }
-                return n;
+                // the client's kernel keeps the position of a seekable file and sends it along
+                return h.seekable ? h.file.read(dst, buf.getLong(body + Fuse.RW_OFFSET)) : h.file.read(dst);
             }
             case Fuse.WRITE -> {
                 statusFlags(h, buf.getInt(body + Fuse.RW_FLAGS));
                 int size = buf.getInt(body + Fuse.RW_SIZE);
                 ByteBuffer src = buf.slice(body + Fuse.WRITE_IN_SIZE, size);
-                int n;
-                if (h.seekable) {
-                    synchronized (h) {
-                        h.file.seek(buf.getLong(body + Fuse.RW_OFFSET), OpenFile.SEEK_SET);
-                        n = h.file.write(src);
-                    }
-                } else {
-                    n = h.file.write(src);
-                }
+                int n = h.seekable ? h.file.write(src, buf.getLong(body + Fuse.RW_OFFSET)) : h.file.write(src);
                 buf.putInt(out, n).putInt(out + 4, 0);
                 return 8;
             }

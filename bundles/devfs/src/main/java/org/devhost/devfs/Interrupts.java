@@ -1,5 +1,6 @@
 package org.devhost.devfs;
 
+import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,8 @@ final class Interrupts {
     private static final int EARLY_LIMIT = 1024;
 
     private final Map<Long, Worker> running = new ConcurrentHashMap<>();
+    /** Entries in {@code early}: lets {@link #begin} skip its lock when, as almost always, there are none. */
+    private volatile int earlyCount;
     private final Map<Long, Boolean> early = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
@@ -39,9 +42,13 @@ final class Interrupts {
             w.unique = unique;
         }
         running.put(unique, w);
-        boolean pending;
-        synchronized (early) {
-            pending = early.remove(unique) != null;
+        VarHandle.fullFence(); // pairs with the fence in interrupt(): one of the two sees the other
+        boolean pending = false;
+        if (earlyCount > 0) {
+            synchronized (early) {
+                pending = early.remove(unique) != null;
+                earlyCount = early.size();
+            }
         }
         if (pending) {
             interruptIfRunning(w, unique);
@@ -65,12 +72,16 @@ final class Interrupts {
         }
         synchronized (early) {
             early.put(unique, Boolean.TRUE);
+            earlyCount = early.size();
         }
         // the request may have started between the lookup and the put
+        VarHandle.fullFence();
         w = running.get(unique);
         if (w != null) {
             synchronized (early) {
-                if (early.remove(unique) == null) {
+                boolean taken = early.remove(unique) == null;
+                earlyCount = early.size();
+                if (taken) {
                     return true; // begin took it
                 }
             }

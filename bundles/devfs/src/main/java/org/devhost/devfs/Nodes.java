@@ -87,10 +87,24 @@ final class Nodes {
 
     /** A device appeared: its file and link appear. */
     void add(Device device) {
+        if (!hasFile(device.name())) {
+            return;
+        }
         Node n = new Node(next.getAndAdd(2), device, device.mode() & 07777, uid, gid);
         byId.put(n.id, n);
-        byName.put(n.name, n);
-        byNumber.put(n.number, n);
+        Node old = byName.put(n.name, n);
+        if (old != null) {
+            byId.remove(old.id, old); // its departure has not been seen yet; the new device wins
+        }
+        old = byNumber.put(n.number, n);
+        if (old != null) {
+            byId.remove(old.id, old);
+        }
+    }
+
+    /** "." and ".." cannot be files, and "char" is the folder of links. */
+    static boolean hasFile(String name) {
+        return !name.equals(".") && !name.equals("..") && !name.equals(CHAR_DIR);
     }
 
     /** A device went away: its file and link disappear (only if they are still this device's). */

@@ -47,6 +47,25 @@ public interface OpenFile extends AutoCloseable {
     int write(ByteBuffer src);
 
     /**
+     * {@code pread(2)}: reads at {@code position} without using or moving the file position (a
+     * file system that keeps the position on its side, such as devfs, reads this way).
+     * @return bytes read, 0 at end of file
+     * @throws KernelException ESPIPE when the device cannot seek, EINVAL for a negative position,
+     *     EBADF when not opened for reading, the driver's errno otherwise
+     * @since 1.4
+     */
+    int read(ByteBuffer dst, long position);
+
+    /**
+     * {@code pwrite(2)}: writes at {@code position} without using or moving the file position.
+     * @return bytes written
+     * @throws KernelException ESPIPE when the device cannot seek, EINVAL for a negative position,
+     *     EBADF when not opened for writing, the driver's errno otherwise
+     * @since 1.4
+     */
+    int write(ByteBuffer src, long position);
+
+    /**
      * Moves the file position.
      *
      * @return the new position

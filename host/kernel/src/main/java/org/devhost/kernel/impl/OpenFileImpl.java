@@ -189,6 +189,50 @@ final class OpenFileImpl implements OpenFile, File {
 
     @Override
     @SuppressWarnings("unchecked")
+    public int read(ByteBuffer dst, long at) {
+        if (!OpenFlags.readable(openFlags)) {
+            throw new KernelException(Errno.EBADF, "pread " + device.name() + ": not open for reading");
+        }
+        positional("pread", at);
+        enter("read");
+        try {
+            return device.ops.read(data, this, dst, at);
+        } catch (Throwable e) {
+            throw device.fault(e, "read");
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int write(ByteBuffer src, long at) {
+        if (!OpenFlags.writable(openFlags)) {
+            throw new KernelException(Errno.EBADF, "pwrite " + device.name() + ": not open for writing");
+        }
+        positional("pwrite", at);
+        enter("write");
+        try {
+            return device.ops.write(data, this, src, at);
+        } catch (Throwable e) {
+            throw device.fault(e, "write");
+        } finally {
+            exit();
+        }
+    }
+
+    /** pread and pwrite need a device that seeks (Linux: no FMODE_PREAD after nonseekable_open). */
+    private void positional(String call, long at) {
+        if (!device.operations().contains(Operation.SEEK)) {
+            throw new KernelException(Errno.ESPIPE, call + " " + device.name() + ": the device cannot seek");
+        }
+        if (at < 0) {
+            throw new KernelException(Errno.EINVAL, call + " " + device.name() + ": negative position " + at);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
     public long seek(long offset, int whence) {
         if (whence < SEEK_SET || whence > SEEK_END) {
             throw new KernelException(Errno.EINVAL, "seek " + device.name() + ": whence " + whence
