@@ -110,6 +110,57 @@ class DevhostScriptIT {
         Files.deleteIfExists(mnt.getParent());
     }
 
+    /**
+     * A host that is not root mounts devfs through the setuid fusermount3 (Debian's fuse3), which
+     * passes the /dev/fuse descriptor back over a socket; stopping the host unmounts through it.
+     * Runs the host as nobody; needs /dev/fuse open to others (Debian's default, 0666).
+     */
+    @Test
+    void aHostThatIsNotRootMountsThroughFusermount3() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "switching to nobody needs root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/fusermount3")), "no /usr/bin/fusermount3 (apt-get install fuse3)");
+        assumeTrue(Files.exists(Path.of("/dev/fuse")) && Files.getPosixFilePermissions(Path.of("/dev/fuse"))
+                .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE),
+                "/dev/fuse is not open to other users here (mode " + (Files.exists(Path.of("/dev/fuse"))
+                        ? PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of("/dev/fuse"))) : "absent")
+                        + "), so fusermount3 cannot open it for nobody");
+        Path own = Files.createTempDirectory(Path.of("/tmp"), "devhost-itest-nobody-");
+        Path mnt = own.resolve("run/devhost/dev");
+        Files.createDirectories(own.resolve("run"));
+        shell("chown -R 65534:65534 " + own);
+        List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+                "XDG_RUNTIME_DIR=" + own.resolve("run"), "HOME=" + own, "DEVHOST_NO_BUILD=1", ROOT.resolve("devhost").toString(),
+                "org.osgi.framework.storage=" + own.resolve("cache"), "devhost.deploy=" + own.resolve("deploy"),
+                "devhost.conf=" + own.resolve("conf"), "--no-shell");
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
+            try {
+                p.getInputStream().transferTo(out);
+            } catch (IOException ignored) {
+                // gone
+            }
+        });
+        try {
+            // without allow_other only the mounting user reaches the files, so look as nobody
+            String asNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups stat -c '%U %G' " + mnt + "/zero 2>&1";
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+            String seen;
+            while (!(seen = shell(asNobody)).equals("nobody nogroup\n")) {
+                assertTrue(p.isAlive() && System.nanoTime() < end, "no devfs as nobody: " + seen + out);
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "));
+            p.destroy(); // SIGTERM: the framework stops and fusermount3 -u unmounts
+            assertTrue(p.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), out.toString());
+            drained.get(10, TimeUnit.SECONDS);
+            assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "), "mount left behind");
+        } finally {
+            p.destroyForcibly();
+            shell("umount -l " + mnt + " 2>/dev/null; rm -rf " + own);
+        }
+    }
+
     private static void awaitOutput(Host host, String text) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
         while (!host.output().contains(text)) {
