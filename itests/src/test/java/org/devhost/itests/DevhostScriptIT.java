@@ -89,10 +89,13 @@ class DevhostScriptIT {
         Path mnt = Path.of("/tmp/devhost-itest-script-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), "dev");
         String[] args = {"devhost.devfs=on", "devhost.devfs.mount=" + mnt, "--no-shell"};
         Host first = new Host(tmp.resolve("one"), null, args);
-        awaitOutput(first, "devices are files under " + mnt);
-        awaitFile(first, mnt.resolve("zero"));
-        assertEquals(" 00 00 00\n", shell("head -c 3 " + mnt + "/zero | od -An -tx1"));
-        first.process.destroyForcibly().waitFor(BOUND_SECONDS, TimeUnit.SECONDS);
+        try {
+            awaitOutput(first, "devices are files under " + mnt);
+            awaitFile(first, mnt.resolve("zero"));
+            assertEquals(" 00 00 00\n", shell("head -c 3 " + mnt + "/zero | od -An -tx1"));
+        } finally {
+            first.process.destroyForcibly().waitFor(BOUND_SECONDS, TimeUnit.SECONDS); // SIGKILL
+        }
         assertTrue(shell("stat " + mnt + "/zero 2>&1; true").contains("Transport endpoint is not connected"));
 
         Host second = new Host(tmp.resolve("two"), null, args);
@@ -105,9 +108,11 @@ class DevhostScriptIT {
         } finally {
             second.process.destroyForcibly();
         }
-        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "), "mount left behind");
-        Files.deleteIfExists(mnt);
-        Files.deleteIfExists(mnt.getParent());
+        try {
+            assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "), "mount left behind");
+        } finally {
+            shell("umount -l " + mnt + " 2>/dev/null; rm -rf " + mnt.getParent());
+        }
     }
 
     /**
