@@ -98,7 +98,7 @@ class DriverProjectIT {
         // 3. loaded into the host, used, unloaded
         Result host = run(ROOT, String.join("\n", "dev:insmod " + jar, "dev:cat hello", "dev:lsmod", "dev:rmmod hello",
                 "dev:ls hello", ""), List.of(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
-                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf")));
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"), "devhost.devfs=off"));
         String out = host.output();
         assertEquals(0, host.code(), out);
         assertTrue(out.matches("(?s).*hello: loaded \\(bundle \\d+\\)\\n  hello +misc 10:\\d+.*"), out);
