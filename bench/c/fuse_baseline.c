@@ -5,10 +5,12 @@
  *
  *   -s  single-threaded loop (fuse_session_loop) instead of the default multi-threaded one
  *   -a  add allow_other to the mount options (default_permissions is always on, as in devfs)
+ *   -Z  reply to reads from a static zero buffer without writing the bytes (context only: its
+ *       pages are all the kernel's shared zero page, so no memory is written or read cold)
  *
  * The root directory holds two regular files of size 0, mode 0666. Both open with direct_io
  * and nonseekable, so every read(2) and ioctl(2) on them reaches this process:
- *   zero    read returns `size` zero bytes
+ *   zero    read returns `size` zero bytes, written into the thread's reply buffer first
  *   scull0  ioctl SCULL_IOCGQUANTUM (_IOR('k', 5, int)) returns 4000; other ioctls ENOTTY
  * Runs in the foreground until SIGINT/SIGTERM/SIGHUP or an external unmount, then unmounts.
  * On exit it prints request counts to stderr so a run can confirm 64 KiB reads were single
@@ -34,6 +36,7 @@ enum { INO_ROOT = FUSE_ROOT_ID, INO_ZERO, INO_SCULL };
 
 static const char *const names[] = { [INO_ZERO] = "zero", [INO_SCULL] = "scull0" };
 static const char zeros[ZERO_BUF];
+static int zero_page; /* -Z: reply from `zeros` (the shared zero page) without producing the bytes */
 
 /* Relaxed counters for the exit summary; cheap next to a /dev/fuse round trip. */
 static atomic_ulong n_read, n_read_bytes, n_read_max, n_ioctl;
@@ -125,7 +128,18 @@ static void bl_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     unsigned long max = atomic_load_explicit(&n_read_max, memory_order_relaxed);
     while (size > max && !atomic_compare_exchange_weak_explicit(
                &n_read_max, &max, size, memory_order_relaxed, memory_order_relaxed)) {}
-    fuse_reply_buf(req, zeros, size);
+    if (zero_page) { fuse_reply_buf(req, zeros, size); return; }
+    /* Produce the zeros as the device does (Linux's read_iter_zero clears the destination,
+     * devhost's mem driver fills the reply): a static const buffer is never written, so all of
+     * it maps the kernel's one shared zero page and its reads come from cache, which is not the
+     * work a device does. */
+    static __thread char *reply;
+    if (reply == NULL && posix_memalign((void **) &reply, 4096, ZERO_BUF) != 0) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    memset(reply, 0, size);
+    fuse_reply_buf(req, reply, size);
 }
 
 static void bl_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
@@ -153,15 +167,16 @@ static const struct fuse_lowlevel_ops ops = {
 };
 
 static void usage(void) {
-    fprintf(stderr, "usage: fuse_baseline [-s] [-a] MOUNTPOINT\n");
+    fprintf(stderr, "usage: fuse_baseline [-s] [-a] [-Z] MOUNTPOINT\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     int single = 0, allow_other = 0, opt;
-    while ((opt = getopt(argc, argv, "sa")) != -1) {
+    while ((opt = getopt(argc, argv, "saZ")) != -1) {
         if (opt == 's') single = 1;
         else if (opt == 'a') allow_other = 1;
+        else if (opt == 'Z') zero_page = 1;
         else usage();
     }
     if (optind != argc - 1) usage();

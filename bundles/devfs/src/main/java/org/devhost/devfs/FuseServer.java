@@ -36,8 +36,14 @@ import org.osgi.service.log.Logger;
  * copy in devfs).
  */
 final class FuseServer {
-    /** Largest write the kernel sends in one request, and largest read asked for (32 pages). */
+    /** Largest write the kernel sends in one request (32 pages): every thread's request area holds one. */
     static final int MAX_IO = 128 * 1024;
+    /**
+     * Largest read the kernel asks for in one request (256 pages, where it offers FUSE_MAX_PAGES).
+     * A read above {@link #MAX_IO} goes through a second buffer the thread makes the first time
+     * it needs one, so only threads that served large reads hold a megabyte.
+     */
+    static final int MAX_READ = 1024 * 1024;
     private static final int REQUEST_AREA = MAX_IO + 8192;
     private static final int REPLY_AREA = MAX_IO + 4096;
     private static final int MIN_THREADS = 2;
@@ -208,11 +214,13 @@ final class FuseServer {
                     interrupts.begin(worker, unique);
                     int size;
                     try {
-                        size = fileOperation(opcode, buf, nodeid, body, out);
+                        size = fileOperation(opcode, buf, nodeid, body, out, worker, unique);
                     } finally {
                         interrupts.end(worker, unique);
                     }
-                    reply(buf, unique, size);
+                    if (size >= 0) {
+                        reply(buf, unique, size);
+                    }
                 }
                 case Fuse.FLUSH -> reply(buf, unique, 0);
                 case Fuse.RELEASE -> {
@@ -310,12 +318,12 @@ final class FuseServer {
         kernelMinor = minor;
         buf.putInt(out + 4, Math.min(minor, Fuse.MINOR));
         buf.putInt(out + 8, buf.getInt(body + Fuse.INIT_IN_MAX_READAHEAD));
-        buf.putInt(out + 12, offered & (Fuse.ASYNC_READ | Fuse.ATOMIC_O_TRUNC | Fuse.BIG_WRITES));
+        buf.putInt(out + 12, offered & (Fuse.ASYNC_READ | Fuse.ATOMIC_O_TRUNC | Fuse.BIG_WRITES | Fuse.MAX_PAGES));
         buf.putShort(out + 16, (short) 64); // max_background
         buf.putShort(out + 18, (short) 48); // congestion_threshold
         buf.putInt(out + 20, MAX_IO); // max_write
         buf.putInt(out + 24, 1); // time_gran: nanoseconds
-        buf.putShort(out + 28, (short) (MAX_IO / 4096)); // max_pages
+        buf.putShort(out + 28, (short) (MAX_READ / 4096)); // max_pages: taken only with FUSE_MAX_PAGES
         return minor < 23 ? 24 : Fuse.INIT_OUT_SIZE;
     }
 
@@ -505,7 +513,9 @@ final class FuseServer {
 
     // ---- device files: the driver's operations ----
 
-    private int fileOperation(int opcode, ByteBuffer buf, long id, int body, int out) {
+    /** @return the reply's body size, or -1 when the reply went out already (a large read) */
+    private int fileOperation(int opcode, ByteBuffer buf, long id, int body, int out, Interrupts.Worker worker,
+            long unique) {
         if (opcode == Fuse.OPEN) {
             return open(buf, id, body, out);
         }
@@ -516,7 +526,10 @@ final class FuseServer {
         switch (opcode) {
             case Fuse.READ -> {
                 statusFlags(h, buf.getInt(body + Fuse.RW_FLAGS));
-                int size = Math.min(buf.getInt(body + Fuse.RW_SIZE), REPLY_AREA - Fuse.OUT_HEADER);
+                int size = Math.min(buf.getInt(body + Fuse.RW_SIZE), MAX_READ);
+                if (size > REPLY_AREA - Fuse.OUT_HEADER) {
+                    return largeRead(h, buf.getLong(body + Fuse.RW_OFFSET), size, worker, unique);
+                }
                 ByteBuffer dst = buf.slice(out, size);
                 // the client's kernel keeps the position of a seekable file and sends it along
                 return h.seekable ? h.file.read(dst, buf.getLong(body + Fuse.RW_OFFSET)) : h.file.read(dst);
@@ -545,6 +558,20 @@ final class FuseServer {
             }
             default -> throw new KernelException(Errno.ENOSYS, Fuse.opcodeName(opcode));
         }
+    }
+
+    /** A read above the reply area: into the thread's large buffer, replied from there. */
+    private int largeRead(Handle h, long offset, int size, Interrupts.Worker worker, long unique) {
+        if (worker.large == null) {
+            worker.large = ByteBuffer.allocateDirect(Fuse.OUT_HEADER + MAX_READ).order(ByteOrder.nativeOrder());
+        }
+        ByteBuffer big = worker.large;
+        big.clear();
+        ByteBuffer dst = big.slice(Fuse.OUT_HEADER, size);
+        int n = h.seekable ? h.file.read(dst, offset) : h.file.read(dst);
+        big.putInt(0, Fuse.OUT_HEADER + n).putInt(4, 0).putLong(8, unique);
+        send(big, 0, Fuse.OUT_HEADER + n);
+        return -1;
     }
 
     private int open(ByteBuffer buf, long id, int body, int out) {

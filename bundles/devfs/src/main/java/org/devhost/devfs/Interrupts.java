@@ -22,6 +22,8 @@ final class Interrupts {
     static final class Worker {
         final Thread thread = Thread.currentThread();
         long unique;
+        /** The thread's buffer for reads above the reply area; made on first use (FuseServer). */
+        java.nio.ByteBuffer large;
     }
 
     private static final int EARLY_LIMIT = 1024;
