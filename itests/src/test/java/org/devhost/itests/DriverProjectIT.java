@@ -103,7 +103,7 @@ class DriverProjectIT {
         assertEquals(0, host.code(), out);
         assertTrue(out.matches("(?s).*hello: loaded \\(bundle \\d+\\)\\n  hello +misc 10:\\d+.*"), out);
         assertTrue(out.contains("g! Hello from an outside driver\n"), out);
-        assertTrue(out.matches("(?s).*\\nhello +\\d+  0.*"), out);
+        assertTrue(out.matches("(?s).*\\nhello +\\d+  live +0  0.*"), out);
         // (a FILE column too while devfs is mounted)
         assertTrue(out.matches("(?s).*g! NAME  TYPE  MODE  DEVICE  MODULE  OPEN  OPS(  FILE)?\ng! .*"), "hello is gone after rmmod: " + out);
     }

@@ -38,6 +38,7 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=misc",
         "osgi.command.function=lsmod",
         "osgi.command.function=modinfo",
+        "osgi.command.function=health",
         "osgi.command.function=stat",
         "osgi.command.function=dmesg",
         "osgi.command.function=devices",
@@ -115,16 +116,29 @@ public final class InspectCommands {
                 .collect(Collectors.joining("\n"));
     }
 
-    @Descriptor("loaded driver modules, as lsmod shows them: name, size, use count and users")
+    @Descriptor("loaded driver modules, as lsmod shows them: name, size, state (live, restarting, failed), restarts by the supervisor, use count and users")
     public String lsmod() {
-        List<ModuleStatus> rows = modules.modules().stream().filter(m -> m.state() == ModuleStatus.State.LIVE).toList();
-        // lsmod's layout ("%-19s %8s  %s"), with the name column widened to the longest name
+        List<ModuleStatus> rows = modules.modules().stream().filter(m -> m.state() != ModuleStatus.State.STOPPED).toList();
+        // lsmod's layout ("%-19s %8s  %s"), with the name column widened to the longest name, and
+        // the supervisor's STATE and RESTARTS before "Used by" (which stays last: its list is open-ended)
         int w = Math.max(19, rows.stream().mapToInt(m -> m.name().length()).max().orElse(0));
-        String format = "%-" + w + "s %8s  %s";
-        StringBuilder sb = new StringBuilder(String.format(format, "Module", "Size", "Used by"));
+        String format = "%-" + w + "s %8s  %-10s %8s  %s";
+        StringBuilder sb = new StringBuilder(String.format(format, "Module", "Size", "State", "Restarts", "Used by"));
         for (ModuleStatus m : rows) {
-            sb.append('\n').append(String.format(format, m.name(), m.size(),
+            sb.append('\n').append(String.format(format, m.name(), m.size(), m.state().label(), m.restarts(),
                     m.useCount() + (m.users().isEmpty() ? "" : " " + String.join(",", m.users()))));
+        }
+        return sb.toString();
+    }
+
+    @Descriptor("the supervisor's health summary: modules live, restarting, failed, threads stuck in drivers, and the modules that need attention")
+    public String health() {
+        ModuleManager.Health h = modules.health();
+        StringBuilder sb = new StringBuilder(String.format("%s: %d live, %d restarting, %d failed, %d stuck thread(s)",
+                h.healthy() ? "healthy" : "unhealthy", h.live(), h.restarting(), h.failed(), h.stuckThreads()));
+        for (ModuleStatus m : h.attention()) {
+            sb.append('\n').append(String.format("  %-20s %-10s restarts %d, stuck %d%s", m.name(), m.state().label(),
+                    m.restarts(), m.stuckThreads(), m.lastFailure() == null ? "" : "; last: " + m.lastFailure().reason()));
         }
         return sb.toString();
     }
@@ -149,6 +163,14 @@ public final class InspectCommands {
         }
         line(sb, "version", m.version());
         line(sb, "bundle", m.symbolicName() + " (" + m.bundleId() + ")");
+        line(sb, "state", m.state().label() + (m.supervised() ? ", supervised" : ", not supervised"));
+        line(sb, "restarts", m.restarts() == 0 ? "" : String.valueOf(m.restarts()));
+        line(sb, "stuck threads", m.stuckThreads() == 0 ? "" : String.valueOf(m.stuckThreads()));
+        if (m.lastFailure() != null) {
+            ModuleStatus.Failure f = m.lastFailure();
+            line(sb, "last failure", f.kind() + " at " + java.time.Instant.ofEpochMilli(f.timeMillis()) + ": " + f.reason());
+            line(sb, "failure detail", f.summary());
+        }
         for (ModuleParameters.Parameter p : params.describe(info.name())) {
             line(sb, "parm", p.name() + ":" + p.description() + " (" + p.type() + ")" + (p.readonly() ? " read-only" : ""));
         }

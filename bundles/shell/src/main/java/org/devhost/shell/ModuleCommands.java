@@ -22,7 +22,8 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = ModuleCommands.class, property = {
         "osgi.command.scope=dev",
         "osgi.command.function=insmod",
-        "osgi.command.function=rmmod"})
+        "osgi.command.function=rmmod",
+        "osgi.command.function=restart"})
 public final class ModuleCommands {
     private final DeviceRegistry registry;
     private final ModuleManager modules;
@@ -60,6 +61,16 @@ public final class ModuleCommands {
             }
         }
         return sb.toString();
+    }
+
+    @Descriptor("restart a driver module now (a fresh instance and class loader; its open files get ENODEV); brings a FAILED module back")
+    public String restart(@Descriptor("module name, as dev:lsmod shows it") String module) {
+        try {
+            modules.restart(module);
+        } catch (KernelException e) {
+            throw Failure.detailed("restart", e);
+        }
+        return module + ": restarted";
     }
 
     @Descriptor("unload a driver module; refused while its devices are open or other modules use it, unless -f")

@@ -66,11 +66,44 @@ public interface ModuleManager {
      * @param module the module name, as {@link #modules()} lists it
      * @throws KernelException
      *     EINVAL no name given;
-     *     ENOENT no installed bundle is that module, or its bundle is installed but stopped;
+     *     ENOENT no installed bundle is that module, or its bundle is installed but stopped (a
+     *     RESTARTING or FAILED module unloads: its numbers' reservation goes with it);
      *     EBUSY the module is in use and {@code force} is false;
      *     EIO the framework refused to uninstall it
      */
     void unload(String module, boolean force);
+
+    /**
+     * Restarts a module now, with a fresh instance and a fresh class loader (its devices are
+     * revoked first: open files get ENODEV); a FAILED module is given a new chance, and its
+     * restart counters start again.
+     *
+     * @throws KernelException
+     *     EINVAL no name given; ENOENT no installed bundle is that module;
+     *     the errno its init failed with (EIO when it carries none), or ETIMEDOUT, when the
+     *     restarted init does not come up (the module is then FAILED)
+     */
+    void restart(String module);
+
+    /**
+     * A health summary a tool can read: every module that is not live and supervised-healthy.
+     * Cheap; takes no lock.
+     */
+    Health health();
+
+    /**
+     * @param healthy no module is RESTARTING or FAILED and no thread is stuck in a driver
+     * @param live modules running
+     * @param restarting modules waiting for their restart
+     * @param failed modules the supervisor gave up on
+     * @param stuckThreads threads abandoned in drivers' code, all modules
+     * @param attention the modules that are restarting, failed, have restarted or have stuck threads
+     */
+    record Health(boolean healthy, int live, int restarting, int failed, int stuckThreads, List<ModuleStatus> attention) {
+        public Health {
+            attention = List.copyOf(attention);
+        }
+    }
 
     /** Every installed driver module, by name. */
     List<ModuleStatus> modules();

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
@@ -28,8 +26,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
-import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
-import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * The {@link ModuleManager}: Felix's install/start/stop/uninstall with the kernel's rules.
@@ -39,22 +35,22 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  */
 @Component(service = ModuleManager.class)
 public final class ModuleManagerComponent implements ModuleManager {
-    /** What {@link #awaitInit} returns when an init is still running at its deadline. */
-    static final String STILL_RUNNING = "still running after " + INIT_WAIT_MS / 1000 + " s";
-    private static final Pattern ERRNO = Pattern.compile("\\((E[A-Z]+)\\)");
-
     private final KernelCore core;
     private final ModuleParameters params;
     private final ServiceComponentRuntime scr;
     private final BundleContext context;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final Supervisor supervisor;
+    /** The supervisor's: loads, unloads and restarts take turns. */
+    private final ReentrantLock lock;
 
     @Activate
     public ModuleManagerComponent(@Reference KernelCore core, @Reference ModuleParameters params,
-            @Reference ServiceComponentRuntime scr, BundleContext context) {
+            @Reference ServiceComponentRuntime scr, @Reference Supervisor supervisor, BundleContext context) {
         this.core = core;
         this.params = params;
         this.scr = scr;
+        this.supervisor = supervisor;
+        this.lock = supervisor.moduleLock;
         this.context = context;
     }
 
@@ -73,6 +69,11 @@ public final class ModuleManagerComponent implements ModuleManager {
         // Refuse before touching anything: installing the same location again would hand back the
         // running bundle, and a failing load would then unload the module the user already had.
         Bundle same = Arrays.stream(context.getBundles()).filter(driver::isInstalledAs).findFirst().orElse(null);
+        if (same != null && isDown(same)) {
+            // A module the supervisor gave up on (or is restarting): a new load replaces it.
+            removeDown(same);
+            same = null;
+        }
         if (same != null) {
             throw new KernelException(Errno.EEXIST, jar + " is already loaded as "
                     + ModuleInfo.of(same).map(i -> "module " + i.name()).orElse("bundle " + same.getSymbolicName())
@@ -96,6 +97,10 @@ public final class ModuleManagerComponent implements ModuleManager {
             }
             String name = info.get().name();
             Optional<Bundle> other = otherBundleOf(name, b);
+            if (other.isPresent() && isDown(other.get())) {
+                removeDown(other.get());
+                other = Optional.empty();
+            }
             if (other.isPresent()) {
                 throw new KernelException(Errno.EEXIST, "module " + name + " is already loaded (bundle "
                         + other.get().getBundleId() + ", " + other.get().getLocation() + "); unload it first (dev:rmmod "
@@ -104,17 +109,21 @@ public final class ModuleManagerComponent implements ModuleManager {
             before = params.stored(name);
             module = name;
             params.load(module, values);
+            supervisor.forget(module);
+            supervisor.loading(b, true);
             try {
                 b.start();
             } catch (BundleException e) {
                 throw new KernelException(Errno.EINVAL, module + ": cannot start (" + e.getMessage() + ")");
             }
-            String failure = awaitInit(b);
+            String failure;
+            try {
+                failure = ComponentStates.awaitInit(scr, b);
+            } finally {
+                supervisor.loading(b, false);
+            }
             if (failure != null) {
-                Matcher m = ERRNO.matcher(failure);
-                Errno errno = STILL_RUNNING.equals(failure) ? Errno.ETIMEDOUT
-                        : m.find() ? Optional.ofNullable(errnoNamed(m.group(1))).orElse(Errno.EIO) : Errno.EIO;
-                throw new KernelException(errno, module + ": init failed: " + failure + "; unloaded");
+                throw new KernelException(ComponentStates.errnoOf(failure), module + ": init failed: " + failure + "; unloaded");
             }
             return status(b, info.get());
         } catch (Throwable e) {
@@ -141,6 +150,20 @@ public final class ModuleManagerComponent implements ModuleManager {
         throw (E) e;
     }
 
+    /** Whether the bundle is a module the supervisor holds down (RESTARTING or FAILED). */
+    private boolean isDown(Bundle b) {
+        return ModuleInfo.of(b).map(i -> supervisor.view(i.name())[0] != null).orElse(false);
+    }
+
+    /** Uninstalls a module that is down, and lets go of what the supervisor held for it. */
+    private void removeDown(Bundle b) {
+        String name = ModuleInfo.nameOf(b);
+        supervisor.forget(name);
+        uninstallQuietly(b);
+        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
+        core.log("INFO", name, "unloaded while down (restarting or failed)", null);
+    }
+
     /** Another installed bundle that is the module of this name. */
     private Optional<Bundle> otherBundleOf(String module, Bundle self) {
         for (Bundle o : context.getBundles()) {
@@ -149,67 +172,6 @@ public final class ModuleManagerComponent implements ModuleManager {
             }
         }
         return Optional.empty();
-    }
-
-    private static Errno errnoNamed(String name) {
-        try {
-            return Errno.valueOf(name);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Waits until every component of the module has activated or one failed; returns the first
-     * failure's text, {@link #STILL_RUNNING} when an init is still running at the deadline (a
-     * failure too: a load that has not finished is not a load), or null. A component still
-     * waiting for a service counts as loaded.
-     */
-    private String awaitInit(Bundle b) throws InterruptedException {
-        long deadline = System.nanoTime() + INIT_WAIT_MS * 1_000_000L;
-        while (true) {
-            String failure = initFailure(b);
-            if (failure != null) {
-                return failure;
-            }
-            if (!initPending(b)) {
-                return null;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                return STILL_RUNNING;
-            }
-            Thread.sleep(5);
-        }
-    }
-
-    /** The first line of the failure of a component of {@code b} that failed to activate, or null. */
-    String initFailure(Bundle b) {
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
-            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
-                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                    return c.failure == null ? "init threw" : firstLine(c.failure);
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Whether an immediate component of {@code b} is satisfied but not yet active: its init runs. */
-    private boolean initPending(Bundle b) {
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
-            for (ComponentConfigurationDTO c : new ArrayList<>(scr.getComponentConfigurationDTOs(d))) {
-                if (c.state == ComponentConfigurationDTO.SATISFIED && d.immediate) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static String firstLine(String trace) {
-        String line = trace.lines().findFirst().orElse(trace);
-        int colon = line.indexOf(": ");
-        return colon > 0 && line.substring(0, colon).matches("[\\w.$]+") ? line.substring(colon + 2) : line;
     }
 
     @Override
@@ -222,6 +184,10 @@ public final class ModuleManagerComponent implements ModuleManager {
             Bundle b = ModuleInfo.find(context, module).orElse(null);
             if (b == null) {
                 throw new KernelException(Errno.ENOENT, "Module " + module + " is not currently loaded");
+            }
+            if (b.getState() != Bundle.ACTIVE && isDown(b)) {
+                removeDown(b); // nothing of it runs; its numbers' reservation goes with it
+                return;
             }
             if (b.getState() != Bundle.ACTIVE) {
                 throw new KernelException(Errno.ENOENT, "Module " + module + " is not currently loaded (bundle "
@@ -242,9 +208,41 @@ public final class ModuleManagerComponent implements ModuleManager {
             }
             // Let the framework drop the old class loader now rather than at the next refresh.
             context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
+            supervisor.forget(module);
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public void restart(String module) {
+        if (module == null) {
+            throw new KernelException(Errno.EINVAL, "no module given (give a name from dev:lsmod)");
+        }
+        supervisor.restartNow(module);
+    }
+
+    @Override
+    public Health health() {
+        int live = 0;
+        int restarting = 0;
+        int failed = 0;
+        int stuck = 0;
+        List<ModuleStatus> attention = new ArrayList<>();
+        for (ModuleStatus m : modules()) {
+            switch (m.state()) {
+                case LIVE -> live++;
+                case RESTARTING -> restarting++;
+                case FAILED -> failed++;
+                default -> { }
+            }
+            stuck += m.stuckThreads();
+            if (m.state() == ModuleStatus.State.RESTARTING || m.state() == ModuleStatus.State.FAILED
+                    || m.restarts() > 0 || m.stuckThreads() > 0) {
+                attention.add(m);
+            }
+        }
+        return new Health(restarting == 0 && failed == 0 && stuck == 0, live, restarting, failed, stuck, attention);
     }
 
     @Override
@@ -275,9 +273,12 @@ public final class ModuleManagerComponent implements ModuleManager {
     }
 
     private ModuleStatus status(Bundle b, ModuleInfo info) {
+        Object[] v = supervisor.view(info.name());
+        ModuleStatus.State state = v[0] != null ? (ModuleStatus.State) v[0]
+                : b.getState() == Bundle.ACTIVE ? ModuleStatus.State.LIVE : ModuleStatus.State.STOPPED;
         return new ModuleStatus(info.name(), info, b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(),
-                b.getLocation(), size(b), b.getState() == Bundle.ACTIVE ? ModuleStatus.State.LIVE : ModuleStatus.State.STOPPED,
-                openFiles(info.name()), users(b));
+                b.getLocation(), size(b), state, openFiles(info.name()), users(b), supervisor.supervised(info.name()),
+                (Integer) v[1], (Integer) v[2], (ModuleStatus.Failure) v[3]);
     }
 
     private int openFiles(String module) {
