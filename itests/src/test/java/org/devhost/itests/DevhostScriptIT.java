@@ -255,7 +255,7 @@ class DevhostScriptIT {
         String extra = Path.of(java.net.URI.create(HostOptions.countingDriver(1))).toString();
         String out = run("($.context) getProperty devhost.itest.word\ndev:lsmod\n", "devhost.itest.word=hello-42", extra);
         assertTrue(out.contains("g! hello-42"), out);
-        assertTrue(out.matches("(?s).*\nitest_counting +\\d+  0.*"), out);
+        assertTrue(out.matches("(?s).*\nitest_counting +\\d+  live +0  0.*"), out);
     }
 
     /** --no-shell: end of input does not stop the host; it runs until it is stopped. */

@@ -63,6 +63,20 @@ final class HostOptions {
         return jar.getCanonicalFile().toURI().toString();
     }
 
+    /** Builds a one-class test driver into a bundle jar (outside the framework) and returns its path. */
+    static String testDriver(String name, Class<?> driver) throws Exception {
+        java.io.File jar = new java.io.File(System.getProperty("itest.bundles", "target/bundles"), "../" + name + ".jar");
+        try (java.io.InputStream in = org.ops4j.pax.tinybundles.TinyBundles.bundle()
+                .symbolicName("org.devhost.itests." + name)
+                .setHeader("Bundle-Version", "1.0.0")
+                .addClass(driver)
+                .setHeader("Import-Package", "org.devhost.kernel,*")
+                .build(org.ops4j.pax.tinybundles.TinyBundles.bndBuilder())) {
+            java.nio.file.Files.copy(in, jar.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return jar.getCanonicalPath();
+    }
+
     static String driverArtifact(String driver) {
         return "org.devhost.drivers." + driver;
     }

@@ -164,8 +164,8 @@ public class ShellIT {
 
         String lsmod = run("dev:lsmod");
         // lsmod's columns, the name column as wide as the longest name (rust_module_parameters)
-        assertTrue(lsmod, lsmod.startsWith("Module                     Size  Used by\n"));
-        assertTrue(lsmod, lsmod.matches("(?s).*\nscull +\\d+  0(\n.*)?"));
+        assertTrue(lsmod, lsmod.startsWith("Module                     Size  State      Restarts  Used by\n"));
+        assertTrue(lsmod, lsmod.matches("(?s).*\nscull +\\d+  live +0  0(\n.*)?"));
         int sizeEnd = lsmod.lines().findFirst().orElseThrow().indexOf("Size") + 4;
         for (String line : lsmod.lines().skip(1).toList()) {
             assertTrue(lsmod, Character.isDigit(line.charAt(sizeEnd - 1)) && line.startsWith("  ", sizeEnd));
@@ -340,7 +340,7 @@ public class ShellIT {
         KernelException used = fails("dev:rmmod itest_shared");
         assertEquals(Errno.EBUSY, used.errno());
         assertTrue(used.getMessage(), used.getMessage().contains("used by takes_nothing"));
-        assertTrue(run("dev:lsmod"), run("dev:lsmod").matches("(?s).*\nitest_shared +\\d+  1 takes_nothing(\n.*)?"));
+        assertTrue(run("dev:lsmod"), run("dev:lsmod").matches("(?s).*\nitest_shared +\\d+  live +0  1 takes_nothing(\n.*)?"));
 
         Bundle mp = bundleOf("rust_module_parameters");
         mp.stop();

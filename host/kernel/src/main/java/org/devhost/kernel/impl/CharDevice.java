@@ -82,6 +82,11 @@ final class CharDevice implements Device {
         return files.size();
     }
 
+    /** The files open on this device now (for the watchdog: a snapshot view, weakly consistent). */
+    Set<OpenFileImpl> files() {
+        return files;
+    }
+
     ModuleContext moduleContext() {
         return module;
     }
@@ -227,6 +232,7 @@ final class CharDevice implements Device {
             return ke;
         }
         module.log("ERROR", operation + " on " + name + " threw " + e + "; the caller gets EIO", e);
+        module.table().listener().driverFault(module.name(), operation, e);
         if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
             throw vme;
         }

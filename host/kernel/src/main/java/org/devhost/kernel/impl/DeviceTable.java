@@ -41,6 +41,16 @@ final class DeviceTable {
     private final Map<String, CharDevice> byName = new ConcurrentHashMap<>();
     private final KernelListener listener;
     private volatile long revokeTimeoutMillis;
+    /**
+     * Numbers and names held for modules that are restarting (the supervisor's reservations),
+     * by module name; guarded by {@code lock}. While a module has one, no other module gets its
+     * majors or misc minors, and the module itself gets them back first when it asks for dynamic
+     * ones. Copy-on-write, so the open path reads it without the lock.
+     */
+    private volatile Map<String, Reservation> reservations = Map.of();
+
+    /** What a restarting module held: its majors, its misc minors and its device names. */
+    record Reservation(java.util.Set<Integer> majors, java.util.Set<Integer> miscMinors, java.util.Set<String> names) {}
 
     DeviceTable(KernelListener listener, long revokeTimeoutMillis) {
         this.listener = listener;
@@ -63,6 +73,94 @@ final class DeviceTable {
 
     // ---- regions ----
 
+    // ---- reservations across a supervised restart ----
+
+    /**
+     * Holds what {@code module} has now (majors, misc minors, device names) until {@link
+     * #unreserve}: called before a supervised module is stopped for a restart, so the numbers
+     * survive the restart and no other module takes them meanwhile.
+     */
+    void reserve(String module) {
+        java.util.Set<Integer> majors = new java.util.TreeSet<>();
+        java.util.Set<Integer> minors = new java.util.TreeSet<>();
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        synchronized (lock) {
+            for (Region r : regions.values()) {
+                if (r.module().equals(module)) {
+                    majors.add(r.major());
+                }
+            }
+            for (CharDevice d : byNumber.values()) {
+                if (d.module().equals(module)) {
+                    names.add(d.name());
+                    if (d.type() == DeviceType.MISC) {
+                        minors.add(d.number().minor());
+                    }
+                }
+            }
+            Reservation old = reservations.get(module);
+            if (old != null) { // a restart that failed before taking its numbers back keeps the first
+                majors.addAll(old.majors());
+                minors.addAll(old.miscMinors());
+                names.addAll(old.names());
+            }
+            Map<String, Reservation> copy = new java.util.HashMap<>(reservations);
+            copy.put(module, new Reservation(java.util.Set.copyOf(majors), java.util.Set.copyOf(minors), java.util.Set.copyOf(names)));
+            reservations = Map.copyOf(copy);
+        }
+    }
+
+    /** Lets go of what {@link #reserve} held (the module is back, was unloaded, or was given up). */
+    void unreserve(String module) {
+        synchronized (lock) {
+            if (reservations.containsKey(module)) {
+                Map<String, Reservation> copy = new java.util.HashMap<>(reservations);
+                copy.remove(module);
+                reservations = Map.copyOf(copy);
+            }
+        }
+    }
+
+    /** The restarting module that holds this device name, or null. Reads without the lock. */
+    String reservedName(String name) {
+        for (Map.Entry<String, Reservation> e : reservations.entrySet()) {
+            if (e.getValue().names().contains(name)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** The restarting module that holds this number (its major, or for misc its minor), or null. */
+    String reservedNumber(DeviceNumber number) {
+        for (Map.Entry<String, Reservation> e : reservations.entrySet()) {
+            if (number.major() == MiscDevice.MISC_MAJOR ? e.getValue().miscMinors().contains(number.minor())
+                    : e.getValue().majors().contains(number.major())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** The other module a reservation holds this major for, or null; the caller holds {@code lock}. */
+    private String majorReservedForOther(int major, String module) {
+        for (Map.Entry<String, Reservation> e : reservations.entrySet()) {
+            if (!e.getKey().equals(module) && e.getValue().majors().contains(major)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    private String minorReservedForOther(int minor, String module) {
+        for (Map.Entry<String, Reservation> e : reservations.entrySet()) {
+            if (!e.getKey().equals(module) && e.getValue().miscMinors().contains(minor)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** {@code __register_chrdev_region}: reserve a range, choosing a major when 0 is asked for. */
     Region allocRegion(String module, String name, int major, int baseMinor, int count) {
         checkName(name, "chrdev region");
@@ -75,7 +173,12 @@ final class DeviceTable {
                     + count + " do not fit in 0.." + (DeviceNumber.MINOR_LIMIT - 1) + " (count must be at least 1)");
         }
         synchronized (lock) {
-            int m = major == 0 ? findDynamicMajor(name) : major;
+            int m = major == 0 ? findDynamicMajor(name, module) : major;
+            String holder = majorReservedForOther(m, module);
+            if (holder != null) {
+                throw new KernelException(Errno.EBUSY, "chrdev region " + name + ": major " + m + " is reserved for module "
+                        + holder + " while it restarts");
+            }
             Map.Entry<Long, Region> below = regions.floorEntry(key(m, baseMinor + count - 1));
             if (below != null && below.getValue().overlaps(m, baseMinor, count)) {
                 Region r = below.getValue();
@@ -89,7 +192,15 @@ final class DeviceTable {
         }
     }
 
-    private int findDynamicMajor(String name) {
+    private int findDynamicMajor(String name, String module) {
+        Reservation own = reservations.get(module);
+        if (own != null) { // a restarting module gets its own major back first
+            for (int m : own.majors()) {
+                if (m != MiscDevice.MISC_MAJOR && regions.subMap(key(m, 0), key(m + 1, 0)).isEmpty()) {
+                    return m;
+                }
+            }
+        }
         for (int m = DYNAMIC_LOW_FIRST; m >= DYNAMIC_LOW_LAST; m--) {
             if (majorUnused(m)) {
                 return m;
@@ -105,7 +216,7 @@ final class DeviceTable {
     }
 
     private boolean majorUnused(int major) {
-        return regions.subMap(key(major, 0), key(major + 1, 0)).isEmpty();
+        return majorReservedForOther(major, null) == null && regions.subMap(key(major, 0), key(major + 1, 0)).isEmpty();
     }
 
     void freeRegion(Region region) {
@@ -122,10 +233,22 @@ final class DeviceTable {
 
     // ---- misc minors ----
 
-    int allocMiscMinor(String name, int minor) {
+    int allocMiscMinor(String module, String name, int minor) {
         synchronized (lock) {
             if (minor == MiscDevice.DYNAMIC_MINOR) {
+                Reservation own = reservations.get(module);
+                if (own != null) { // a restarting module gets its own minors back first, in order
+                    for (int m : new java.util.TreeSet<>(own.miscMinors())) {
+                        if (m >= MiscDevice.FIRST_DYNAMIC_MINOR && !miscMinors.get(m)) {
+                            miscMinors.set(m);
+                            return m;
+                        }
+                    }
+                }
                 int m = miscMinors.nextClearBit(MiscDevice.FIRST_DYNAMIC_MINOR);
+                while (m < DeviceNumber.MINOR_LIMIT && minorReservedForOther(m, module) != null) {
+                    m = miscMinors.nextClearBit(m + 1);
+                }
                 if (m >= DeviceNumber.MINOR_LIMIT) {
                     throw new KernelException(Errno.EBUSY, "misc " + name + ": no dynamic minor left");
                 }
@@ -135,6 +258,11 @@ final class DeviceTable {
             if (minor < 0 || minor >= DeviceNumber.MINOR_LIMIT) {
                 throw new KernelException(Errno.EINVAL, "misc " + name + ": minor " + minor + " is out of range; use "
                         + MiscDevice.DYNAMIC_MINOR + " (MISC_DYNAMIC_MINOR) for a dynamic one");
+            }
+            String reservedFor = minorReservedForOther(minor, module);
+            if (reservedFor != null) {
+                throw new KernelException(Errno.EBUSY, "misc " + name + ": minor " + minor + " is reserved for module "
+                        + reservedFor + " while it restarts");
             }
             if (miscMinors.get(minor)) {
                 CharDevice holder = byNumber.get(DeviceNumber.of(MiscDevice.MISC_MAJOR, minor).kernelEncoding());

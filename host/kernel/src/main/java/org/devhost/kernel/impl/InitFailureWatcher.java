@@ -72,7 +72,9 @@ public final class InitFailureWatcher implements LogListener {
         }
         Bundle bundle = entry.getBundle();
         ModuleContext module = core.module(bundle);
-        if (module == null || module.registrationCount() == 0) {
+        Supervisor supervisor = core.supervisor();
+        if (module == null || (module.registrationCount() == 0 && (supervisor == null
+                || !supervisor.supervised(module.name())))) {
             return;
         }
         // SCR logs the error before it records the failed state: look again shortly, a few times.
@@ -88,6 +90,10 @@ public final class InitFailureWatcher implements LogListener {
                     case FAILED -> {
                         module.log("ERROR", "init failed: " + reason, null);
                         module.reapAfterFailedInit();
+                        Supervisor s = core.supervisor();
+                        if (s != null) {
+                            s.initFailed(bundle, reason);
+                        }
                     }
                     case UNDECIDED -> {
                         if (attempt < CHECKS) {

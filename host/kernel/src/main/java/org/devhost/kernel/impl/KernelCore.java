@@ -41,6 +41,9 @@ public final class KernelCore implements KernelListener {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
 
+    /** Where driver faults go; set by the Supervisor while it runs (it depends on this component, not the reverse). */
+    private volatile Supervisor supervisor;
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile LoggerFactory loggers;
 
@@ -108,6 +111,31 @@ public final class KernelCore implements KernelListener {
         if (last) {
             module.release(); // outside the lock: revocation waits
         }
+    }
+
+    void supervisor(Supervisor s) {
+        supervisor = s;
+    }
+
+    Supervisor supervisor() {
+        return supervisor;
+    }
+
+    DeviceTable table() {
+        return table;
+    }
+
+    @Override
+    public void driverFault(String module, String operation, Throwable error) {
+        Supervisor s = supervisor;
+        if (s != null) {
+            s.driverFault(module, operation, error);
+        }
+    }
+
+    /** Every registered device, by number. */
+    java.util.List<Device> devices() {
+        return table.devices();
     }
 
     static String moduleName(Bundle bundle) {

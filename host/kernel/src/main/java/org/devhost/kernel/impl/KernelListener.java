@@ -16,5 +16,12 @@ interface KernelListener {
     /** A line for the kernel log, {@code level} as in {@code org.osgi.service.log.LogLevel}. */
     default void log(String level, String module, String message, Throwable error) {}
 
+    /**
+     * A driver's operation threw something other than a KernelException (a driver bug): the
+     * supervisor counts these. Called on the caller's thread, after the fault was logged; must
+     * not block.
+     */
+    default void driverFault(String module, String operation, Throwable error) {}
+
     KernelListener NONE = new KernelListener() {};
 }

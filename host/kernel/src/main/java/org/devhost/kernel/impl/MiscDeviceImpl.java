@@ -22,7 +22,7 @@ final class MiscDeviceImpl implements MiscDevice, Registration {
     static MiscDeviceImpl register(ModuleContext module, String name, int minor, int mode, FileOperations<?> ops) {
         DeviceTable.checkMode(name, mode); // before a minor is taken
         DeviceTable table = module.table();
-        int m = table.allocMiscMinor(name, minor);
+        int m = table.allocMiscMinor(module.name(), name, minor);
         CharDevice d;
         try {
             d = table.addDevice(module, name, DeviceNumber.of(MISC_MAJOR, m), DeviceType.MISC, mode, ops);

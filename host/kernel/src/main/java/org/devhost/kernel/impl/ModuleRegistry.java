@@ -76,6 +76,11 @@ final class ModuleRegistry implements DeviceRegistry {
     public OpenFile open(String name, int flags) {
         CharDevice d = module.table().lookup(name);
         if (d == null) {
+            String restarting = module.table().reservedName(name);
+            if (restarting != null) {
+                throw new KernelException(Errno.EAGAIN, "open " + name + ": its driver " + restarting
+                        + " is restarting; try again");
+            }
             throw new KernelException(Errno.ENOENT, "open " + name + ": no device has that name");
         }
         return d.open(flags, module);
@@ -85,6 +90,11 @@ final class ModuleRegistry implements DeviceRegistry {
     public OpenFile open(DeviceNumber number, int flags) {
         CharDevice d = module.table().lookup(number);
         if (d == null) {
+            String restarting = module.table().reservedNumber(number);
+            if (restarting != null) {
+                throw new KernelException(Errno.EAGAIN, "open " + number + ": its driver " + restarting
+                        + " is restarting; try again");
+            }
             throw new KernelException(Errno.ENXIO, "open " + number + ": no device has that number");
         }
         return d.open(flags, module);

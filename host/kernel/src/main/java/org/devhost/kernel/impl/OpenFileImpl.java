@@ -45,6 +45,22 @@ final class OpenFileImpl implements OpenFile, File {
     private final ModuleContext opener;
     private Object data; // written once before the file is published, then only read
     private final AtomicInteger refs = new AtomicInteger(1);
+    /**
+     * Counts operations entered, for the watchdog: an operation in flight while this number stands
+     * still has been running since the watchdog last looked. Written with an opaque store and no
+     * atomic increment (concurrent callers may lose a count; the watchdog only needs to see it
+     * move), so the I/O path pays one plain store.
+     */
+    @SuppressWarnings("unused") // read and written through OP_SEQ
+    private int opSeq;
+    private static final java.lang.invoke.VarHandle OP_SEQ;
+    static {
+        try {
+            OP_SEQ = java.lang.invoke.MethodHandles.lookup().findVarHandle(OpenFileImpl.class, "opSeq", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private final AtomicBoolean userReferenceDropped = new AtomicBoolean();
     private volatile boolean closed;
     private volatile long position;
@@ -108,6 +124,7 @@ final class OpenFileImpl implements OpenFile, File {
                         : device.gone(what);
             }
         } while (!refs.compareAndSet(r, r + 1));
+        OP_SEQ.setOpaque(this, (int) OP_SEQ.getOpaque(this) + 1);
         if (device.isRevoked()) {
             exit();
             throw device.gone(what);
@@ -118,6 +135,16 @@ final class OpenFileImpl implements OpenFile, File {
         if (refs.decrementAndGet() == 0) {
             release();
         }
+    }
+
+    /** Operations entered so far (see {@code opSeq}). */
+    int operationsEntered() {
+        return (int) OP_SEQ.getOpaque(this);
+    }
+
+    /** Whether an operation of this file is in the driver now (or parked in a kernel wait). */
+    boolean operationInFlight() {
+        return refs.get() > (userReferenceDropped.get() ? 0 : 1);
     }
 
     /** Drops the user's reference once (close or revocation, whichever comes first). */

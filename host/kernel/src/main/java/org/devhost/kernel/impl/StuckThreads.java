@@ -18,27 +18,70 @@ final class StuckThreads {
 
     /** One sentence naming the threads in the driver of {@code ops} and where each is. */
     static String describe(Object ops) {
+        List<String> found = new ArrayList<>();
+        scan(ops, false, (t, f) -> found.add("'" + t.getName() + "' (" + t.getState() + ") at " + f.getClassName() + "."
+                + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")"));
+        if (found.isEmpty()) {
+            return "No thread is in the driver's code now.";
+        }
+        return "Abandoned in the driver (a Java thread cannot be stopped): " + String.join("; ", found) + ".";
+    }
+
+    /**
+     * The threads in the driver of {@code ops} that are not parked in a kernel wait (a reader
+     * blocked in a {@code WaitQueue} is waiting, as it should; a thread spinning, sleeping, or
+     * stuck on a lock of its own is running in the driver): what the watchdog calls a hang and
+     * what a restart abandons.
+     */
+    static List<Thread> running(Object ops) {
+        List<Thread> found = new ArrayList<>();
+        scan(ops, true, (t, f) -> {
+            if (inFileOperation(t)) { // not the driver's own threads: an operation a caller waits for
+                found.add(t);
+            }
+        });
+        return found;
+    }
+
+    private static boolean inFileOperation(Thread t) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().equals(OpenFileImpl.class.getName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void scan(Object ops, boolean skipParked, java.util.function.BiConsumer<Thread, StackTraceElement> found) {
         String name = ops.getClass().getName();
         String top = name.contains("$") ? name.substring(0, name.indexOf('$')) : name;
         String pkg = ops.getClass().getPackageName();
         boolean wholePackage = !pkg.isEmpty() && !pkg.startsWith("org.devhost.kernel");
-        List<String> found = new ArrayList<>();
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            if (e.getKey() == Thread.currentThread()) {
+            if (e.getKey() == Thread.currentThread() || (skipParked && parked(e.getKey(), e.getValue()))) {
                 continue;
             }
             for (StackTraceElement f : e.getValue()) {
                 String c = f.getClassName();
                 if (c.equals(top) || c.startsWith(top + "$") || (wholePackage && c.startsWith(pkg + "."))) {
-                    found.add("'" + e.getKey().getName() + "' (" + e.getKey().getState() + ") at " + c + "."
-                            + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")");
+                    found.accept(e.getKey(), f);
                     break;
                 }
             }
         }
-        if (found.isEmpty()) {
-            return "No thread is in the driver's code now.";
+    }
+
+    /** Parked in a kernel wait: waiting, with a {@link WaitQueueImpl} frame (as TestKernel.isParked). */
+    static boolean parked(Thread t, StackTraceElement[] stack) {
+        Thread.State s = t.getState();
+        if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+            return false;
         }
-        return "Abandoned in the driver (a Java thread cannot be stopped): " + String.join("; ", found) + ".";
+        for (StackTraceElement f : stack) {
+            if (f.getClassName().equals(WaitQueueImpl.class.getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 }
