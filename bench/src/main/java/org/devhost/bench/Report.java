@@ -41,6 +41,9 @@ public final class Report {
         for (int i = 2; i < 4; i++) {
             for (String line : Files.readAllLines(Path.of(args[i]))) {
                 String[] f = line.split(",");
+                if (f.length != 3 || !f[1].matches("[0-9.]+")) {
+                    continue; // a line a bundle printed on stdout in the measured framework (devfs's mount notice)
+                }
                 r.other.put(f[0], new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
             }
         }
