@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.devhost.hal.DeviceNode;
 import org.devhost.hal.KnownIoctls;
 import org.devhost.hal.Pty;
-import org.devhost.hal.impl.HostHal;
+import org.devhost.hal.common.HostHal;
 import org.devhost.kernel.OpenFlags;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

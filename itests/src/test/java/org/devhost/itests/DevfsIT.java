@@ -256,7 +256,9 @@ public class DevfsIT {
 
     @Test
     public void signalsEndABlockedReader() throws Exception {
-        Process cat = new ProcessBuilder("cat", mount + "/scullpipe2").redirectErrorStream(true).start();
+        // SIGINT at its default: a build started in the background inherits SIGINT ignored
+        Process cat = new ProcessBuilder("env", "--default-signal=INT", "cat", mount + "/scullpipe2")
+                .redirectErrorStream(true).start();
         Await.until("cat asleep in the pipe", () -> state(cat.pid()) == 'S');
         assertFalse("cat ended on an empty pipe", cat.waitFor(300, TimeUnit.MILLISECONDS));
         assertEquals('S', state(cat.pid())); // interruptible, never D

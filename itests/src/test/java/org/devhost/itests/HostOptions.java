@@ -38,6 +38,10 @@ final class HostOptions {
         o.add(junitBundles());
         for (String b : INFRA) {
             o.add(bundle(jar(b)));
+            if (b.equals("org.devhost.hal") && ffmHal()) {
+                // right after the JNA HAL and before any consumer, as ./devhost starts it
+                o.add(bundle(jar("org.devhost.hal.ffm")));
+            }
         }
         for (String d : drivers) {
             o.add(bundle(jar(driverArtifact(d))));
@@ -75,6 +79,12 @@ final class HostOptions {
             java.nio.file.Files.copy(in, jar.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         return jar.getCanonicalPath();
+    }
+
+    /** True when the FFM HAL runs in the tests' framework: on JDK 22+, where the build made it. */
+    static boolean ffmHal() {
+        return Runtime.version().feature() >= 22
+                && new File(System.getProperty("itest.bundles", "target/bundles"), "org.devhost.hal.ffm.jar").isFile();
     }
 
     static String driverArtifact(String driver) {

@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.devhost.hal.DeviceNode;
-import org.devhost.hal.impl.HostHal;
+import org.devhost.hal.common.HostHal;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.MiscDevice;
 import org.devhost.kernel.OpenFile;

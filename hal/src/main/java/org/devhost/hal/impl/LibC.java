@@ -5,8 +5,9 @@ import com.sun.jna.Native;
 
 /**
  * libc by JNA direct mapping: fixed signatures, no varargs, addresses passed as {@code long}
- * (64-bit Linux), so a call costs one JNI transition and no argument objects. Every method throws
- * {@link LastErrorException} carrying errno when the call returns -1.
+ * (64-bit Linux), so a call costs one JNI transition and no argument objects. Every method that
+ * sets errno throws {@link LastErrorException} carrying it when the call returns -1; {@link
+ * JnaSyscalls} turns that into {@code -errno}.
  */
 final class LibC {
     static {
@@ -15,7 +16,7 @@ final class LibC {
 
     private LibC() {}
 
-    static native int open(String path, int flags) throws LastErrorException;
+    static native int open(long path, int flags) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
 
@@ -29,47 +30,38 @@ final class LibC {
 
     static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
-    /** ioctl with an integer argument. */
     static native int ioctl(int fd, long request, long arg) throws LastErrorException;
 
     static native int poll(long fds, long nfds, int timeout) throws LastErrorException;
 
     static native int fstat(int fd, long statbuf) throws LastErrorException;
 
-    /**
-     * {@code fcntl(fd, cmd, arg)} with the integer argument of {@code F_GETFD}, {@code F_GETFL} and
-     * {@code F_SETFL} (libc's variadic form, called with a fixed signature as {@link #ioctl} is).
-     */
     static native int fcntl(int fd, int cmd, long arg) throws LastErrorException;
 
-    /** {@code eventfd(2)}: a counter descriptor, readable while its value is not zero. */
     static native int eventfd(int initval, int flags) throws LastErrorException;
 
-    /** {@code mount(2)}; {@code data} is the file system's option string. */
-    static native int mount(String source, String target, String fstype, long flags, String data)
-            throws LastErrorException;
+    static native int mount(long source, long target, long fstype, long flags, long data) throws LastErrorException;
 
-    static native int umount2(String target, int flags) throws LastErrorException;
+    static native int umount2(long target, int flags) throws LastErrorException;
 
-    static native int access(String path, int mode) throws LastErrorException;
+    static native int access(long path, int mode) throws LastErrorException;
 
     static native int geteuid();
 
     static native int getegid();
 
-    static final int O_RDWR = 2;
-    static final int O_NONBLOCK = 04000;
-    static final int O_NOCTTY = 0400;
-    static final int O_NOFOLLOW = 0400000;
-    static final int O_CLOEXEC = 02000000;
-    static final int F_GETFD = 1;
-    static final int F_GETFL = 3;
-    static final int F_SETFL = 4;
-    static final int EFD_NONBLOCK = 04000;
-    static final int EFD_CLOEXEC = 02000000;
-    static final short POLLIN = 0x1;
-    static final long MS_NOSUID = 2;
-    static final long MS_NODEV = 4;
-    static final int MNT_DETACH = 2;
-    static final int F_OK = 0;
+    static native int socketpair(int domain, int type, int protocol, long sv) throws LastErrorException;
+
+    static native int posix_spawn_file_actions_init(long actions);
+
+    static native int posix_spawn_file_actions_adddup2(long actions, int fd, int newfd);
+
+    static native int posix_spawn_file_actions_destroy(long actions);
+
+    /** Returns its error number (0 on success); does not set errno. */
+    static native int posix_spawn(long pid, long path, long actions, long attr, long argv, long envp);
+
+    static native long recvmsg(int fd, long msg, int flags) throws LastErrorException;
+
+    static native int waitpid(int pid, long status, int options) throws LastErrorException;
 }

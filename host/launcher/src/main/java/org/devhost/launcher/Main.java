@@ -16,6 +16,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.wiring.BundleWiring;
@@ -105,7 +106,8 @@ public final class Main {
         // FileInstall starts last, once the deploy guard is in place (and not at all when hot deploy is off)
         List<Bundle> fileInstall = infra.stream().filter(b -> FILEINSTALL.equals(b.getSymbolicName())).toList();
         infra.removeAll(fileInstall);
-        startAll(ctx, infra);
+        startAll(ctx, halBackendsFirst(infra));
+        System.out.println(halBanner(ctx));
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
         startAll(ctx, installLocations(ctx, extraJars));
         if (hotDeploy && guardIsUp(ctx)) {
@@ -225,6 +227,40 @@ public final class Main {
             }
         }
         return bundles;
+    }
+
+    /**
+     * The infrastructure in start order, with the HAL backends moved before the first devhost
+     * bundle: the HAL's consumers (devfs, hostdev) bind a {@code Hal} once, statically, and take
+     * the highest-ranked one there is at that moment, so every backend must be registered first
+     * (file-name order would start devfs before the HAL).
+     */
+    static List<Bundle> halBackendsFirst(List<Bundle> infra) {
+        List<Bundle> hal = infra.stream().filter(b -> isHal(b.getSymbolicName())).toList();
+        List<Bundle> ordered = new ArrayList<>(infra);
+        ordered.removeAll(hal);
+        int first = 0;
+        while (first < ordered.size() && !String.valueOf(ordered.get(first).getSymbolicName()).startsWith("org.devhost.")) {
+            first++;
+        }
+        ordered.addAll(first, hal);
+        return ordered;
+    }
+
+    private static boolean isHal(String symbolicName) {
+        return "org.devhost.hal".equals(symbolicName) || String.valueOf(symbolicName).startsWith("org.devhost.hal.");
+    }
+
+    /** The boot banner: the JDK, and which HAL backend serves (the highest-ranked {@code Hal}) and its version. */
+    static String halBanner(BundleContext ctx) {
+        ServiceReference<?> hal = ctx.getServiceReference("org.devhost.hal.Hal");
+        String jdk = "devhost on JDK " + Runtime.version();
+        if (hal == null) {
+            return jdk + "; no HAL backend is running";
+        }
+        Bundle b = hal.getBundle();
+        return jdk + "; HAL backend " + hal.getProperty("devhost.hal.backend") + ": "
+                + b.getHeaders("").get("DevHost-Hal-Backend") + " (" + b.getSymbolicName() + " " + b.getVersion() + ")";
     }
 
     /** Starts bundles in the order given; fragments are resolved with their hosts and not started. */

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.devhost.hal.Hal;
-import org.devhost.hal.impl.HostHal;
+import org.devhost.hal.common.HostHal;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;

@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import java.util.regex.Pattern;
 import org.devhost.kernel.Errno;

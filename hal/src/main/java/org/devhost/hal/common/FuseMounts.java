@@ -1,6 +1,5 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
-import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -22,44 +21,58 @@ import org.devhost.kernel.KernelException;
  * <p>As root the mount is {@code mount(2)} on an open {@code /dev/fuse}, with the options of
  * {@code fs/fuse/inode.c} ({@code fd}, {@code rootmode}, {@code user_id}, {@code group_id});
  * otherwise the setuid {@code fusermount3} mounts and passes the descriptor back ({@link
- * FuserMount}). Stateless; thread-safe.
+ * FuserMount}). Holds only its backend; thread-safe.
  */
 final class FuseMounts {
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,32}");
     private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
 
-    private FuseMounts() {}
+    private final Syscalls sys;
+    private final NativeBuffers buffers;
 
-    static FuseChannel mount(String name, String mountPoint, boolean allowOther) {
+    FuseMounts(Syscalls sys, NativeBuffers buffers) {
+        this.sys = sys;
+        this.buffers = buffers;
+    }
+
+    FuseChannel mount(String name, String mountPoint, boolean allowOther) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new KernelException(Errno.EINVAL, "FUSE file system name '" + name + "': use 1 to 32 of a-z, 0-9, _");
         }
         Path target = checkTarget(name, mountPoint);
         String shared = "default_permissions" + (allowOther ? ",allow_other" : "");
-        if (LibC.geteuid() != 0) {
-            return FuserMount.mount(name, target.toString(), shared);
+        if (sys.geteuid() != 0) {
+            return new FuserMount(this, sys, buffers).mount(name, target.toString(), shared);
         }
         int fd;
-        try {
-            fd = LibC.open("/dev/fuse", LibC.O_RDWR | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, "open /dev/fuse (is the fuse module loaded? modprobe fuse)");
+        try (NativeBuffers.Lease dev = buffers.cStrings("/dev/fuse")) {
+            fd = sys.open(dev.at(0), Linux.O_RDWR | Linux.O_CLOEXEC);
         }
-        String options = "rootmode=40000,user_id=" + LibC.geteuid() + ",group_id=" + LibC.getegid() + "," + shared;
-        try {
-            LibC.mount(name, target.toString(), "fuse." + name, LibC.MS_NOSUID | LibC.MS_NODEV, "fd=" + fd + "," + options);
-        } catch (LastErrorException e) {
-            close(fd);
-            throw Errnos.of(e, "mount fuse." + name + " at " + target);
+        if (fd < 0) {
+            throw Errnos.of(fd, "open /dev/fuse (is the fuse module loaded? modprobe fuse)");
         }
-        return new FuseDevice(fd, target.toString(), options, false, connectionOf(target.toString()).orElse(-1));
+        String options = "rootmode=40000,user_id=" + sys.geteuid() + ",group_id=" + sys.getegid() + "," + shared;
+        int r;
+        try (NativeBuffers.Lease a = buffers.cStrings(name, target.toString(), "fuse." + name, "fd=" + fd + "," + options)) {
+            r = sys.mount(a.at(0), a.at(1), a.at(2), Linux.MS_NOSUID | Linux.MS_NODEV, a.at(3));
+        }
+        if (r < 0) {
+            sys.close(fd);
+            throw Errnos.of(r, "mount fuse." + name + " at " + target);
+        }
+        return channel(fd, target.toString(), options, false);
+    }
+
+    /** The channel of a mounted descriptor, owned from here on. */
+    FuseChannel channel(int fd, String mountPoint, String options, boolean viaHelper) {
+        return new FuseDevice(this, sys, buffers, fd, mountPoint, options, viaHelper, connectionOf(mountPoint).orElse(-1));
     }
 
     /**
      * Checks the mount point and makes it ready: created when missing, a stale mount of ours
      * detached, refused when it is a link, not a folder, not empty, or a live mount of ours.
      */
-    private static Path checkTarget(String name, String mountPoint) {
+    private Path checkTarget(String name, String mountPoint) {
         if (mountPoint == null || !mountPoint.startsWith("/")) {
             throw new KernelException(Errno.EINVAL, "FUSE mount point '" + mountPoint + "' must be an absolute path");
         }
@@ -70,14 +83,16 @@ final class FuseMounts {
         }
         String path = target.toString();
         if (mountedType(path).filter(("fuse." + name)::equals).isPresent()) {
-            try {
-                LibC.access(path, LibC.F_OK);
+            int r;
+            try (NativeBuffers.Lease p = buffers.cStrings(path)) {
+                r = sys.access(p.at(0), Linux.F_OK);
+            }
+            if (r >= 0) {
                 throw new KernelException(Errno.EBUSY, "a live fuse." + name + " file system is mounted at " + path
                         + " (another host?); stop it or choose another mount point");
-            } catch (LastErrorException e) {
-                // ENOTCONN: its server died; detach the leftover and reuse the folder
-                detach(path, LibC.geteuid() != 0);
             }
+            // ENOTCONN: its server died; detach the leftover and reuse the folder
+            detach(path, sys.geteuid() != 0);
         }
         try {
             if (Files.isSymbolicLink(target)) {
@@ -102,17 +117,18 @@ final class FuseMounts {
     }
 
     /** Detaches a mount ({@code MNT_DETACH}: open files keep working until closed). */
-    static void detach(String mountPoint, boolean viaHelper) {
+    void detach(String mountPoint, boolean viaHelper) {
         if (viaHelper) {
             FuserMount.unmount(mountPoint);
             return;
         }
-        try {
-            LibC.umount2(mountPoint, LibC.MNT_DETACH);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() != Errno.EINVAL.number() && e.getErrorCode() != Errno.ENOENT.number()) {
-                throw Errnos.of(e, "umount2 " + mountPoint);
-            } // EINVAL: not mounted any more
+        int r;
+        try (NativeBuffers.Lease p = buffers.cStrings(mountPoint)) {
+            r = sys.umount2(p.at(0), Linux.MNT_DETACH);
+        }
+        // EINVAL: not mounted any more
+        if (r < 0 && !Errnos.is(r, Errno.EINVAL) && !Errnos.is(r, Errno.ENOENT)) {
+            throw Errnos.of(r, "umount2 " + mountPoint);
         }
     }
 
@@ -122,19 +138,21 @@ final class FuseMounts {
      * is mounted first when nothing is (systemd mounts it on most machines). Without it the kernel
      * ends the connection when the last file open on the detached mount is closed.
      */
-    static void abort(int connection) {
+    void abort(int connection) {
         if (connection < 0) {
             return;
         }
         try {
             Path abort = CONNECTIONS.resolve(Integer.toString(connection)).resolve("abort");
-            if (!Files.exists(abort) && LibC.geteuid() == 0 && mountedType(CONNECTIONS.toString()).isEmpty()) {
-                LibC.mount("fusectl", CONNECTIONS.toString(), "fusectl", 0, null);
+            if (!Files.exists(abort) && sys.geteuid() == 0 && mountedType(CONNECTIONS.toString()).isEmpty()) {
+                try (NativeBuffers.Lease a = buffers.cStrings("fusectl", CONNECTIONS.toString())) {
+                    sys.mount(a.at(0), a.at(1), a.at(0), 0, 0); // a failure leaves the best effort below
+                }
             }
             if (Files.exists(abort)) {
                 Files.write(abort, "1".getBytes(StandardCharsets.US_ASCII));
             }
-        } catch (IOException | LastErrorException e) {
+        } catch (IOException | RuntimeException e) {
             // best effort: the connection still ends when its last open file closes
         }
     }
@@ -190,14 +208,6 @@ final class FuseMounts {
             }
         }
         return b.toString();
-    }
-
-    static void close(int fd) {
-        try {
-            LibC.close(fd);
-        } catch (LastErrorException ignored) {
-            // released either way
-        }
     }
 
     /** Waits for a helper process, bounded: a helper that hangs is killed. */

@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import java.nio.ByteBuffer;
 import java.util.Optional;

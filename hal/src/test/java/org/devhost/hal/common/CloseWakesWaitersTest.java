@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,5 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
-import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -9,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.Set;
 import org.devhost.hal.DeviceNode;
 import org.devhost.hal.Hal;
@@ -29,6 +30,9 @@ import org.devhost.kernel.OpenFlags;
  * {@code O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC}, so the open itself cannot wait or take a
  * controlling terminal, checked again with {@code fstat} on the descriptor (the path may have
  * changed in between), and only then switched to blocking mode if the caller asked for it.
+ *
+ * <p>The same class serves every backend: the native calls go through the {@link Syscalls} it is
+ * given, and nothing here knows how they are bound.
  */
 public final class HostHal implements Hal {
     /** The flags a caller may pass; the rest are refused with EINVAL. */
@@ -57,25 +61,94 @@ public final class HostHal implements Hal {
     private final List<String> allowed;
     private final List<PathPattern> patterns;
     private final boolean unsafe;
+    private final Syscalls sys;
+    private final NativeBuffers buffers;
 
-    /** An allowlist with the denylist in force. */
+    /** An allowlist with the denylist in force, on {@link #defaultSyscalls()} (outside OSGi: tests, benchmarks). */
     public HostHal(List<String> allowed) {
         this(allowed, false);
+    }
+
+    /** An allowlist, on {@link #defaultSyscalls()} (outside OSGi: tests, benchmarks). */
+    public HostHal(List<String> allowed, boolean unsafe) {
+        this(allowed, unsafe, defaultSyscalls());
     }
 
     /**
      * @param allowed folders ending in '/', patterns with '*', or exact paths
      * @param unsafe true to lift the denylist ({@link DeniedNodes}): only for a machine that may be lost
+     * @param sys the backend's libc calls
      */
-    public HostHal(List<String> allowed, boolean unsafe) {
+    public HostHal(List<String> allowed, boolean unsafe, Syscalls sys) {
+        this(allowed, unsafe, sys, new NativeBuffers(sys));
+    }
+
+    private HostHal(List<String> allowed, boolean unsafe, Syscalls sys, NativeBuffers buffers) {
         this.patterns = allowed.stream().map(PathPattern::of).toList();
         this.allowed = List.copyOf(allowed);
         this.unsafe = unsafe;
+        this.sys = sys;
+        this.buffers = buffers;
+    }
+
+    /**
+     * The same backend (and its per-thread buffers) with another configuration: what a
+     * configuration change swaps in.
+     */
+    public HostHal reconfigured(List<String> allowed, boolean unsafe) {
+        return new HostHal(allowed, unsafe, sys, buffers);
+    }
+
+    /**
+     * The backend a caller outside OSGi gets: the one named by the system property {@code
+     * devhost.hal.syscalls} (a class name; the shared tests run against each backend this way),
+     * else the highest {@link Syscalls#rank()} among those {@link ServiceLoader} finds that load on
+     * this JDK (the FFM backend's classes need JDK 22 and fail to load on 17; that one is skipped).
+     */
+    public static Syscalls defaultSyscalls() {
+        String named = System.getProperty("devhost.hal.syscalls");
+        if (named != null && !named.isBlank()) {
+            try {
+                return (Syscalls) Class.forName(named.trim()).getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                throw new IllegalStateException("devhost.hal.syscalls=" + named + ": cannot load it: " + e, e);
+            }
+        }
+        Syscalls best = null;
+        var it = ServiceLoader.load(Syscalls.class, HostHal.class.getClassLoader()).iterator();
+        while (true) {
+            Syscalls s;
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                s = it.next();
+            } catch (ServiceConfigurationError | LinkageError e) {
+                continue; // a backend this JDK cannot run
+            }
+            if (best == null || s.rank() > best.rank()) {
+                best = s;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("no HAL backend on the class path (org.devhost.hal or org.devhost.hal.ffm)");
+        }
+        return best;
+    }
+
+    /** This backend's native memory (tests). */
+    NativeBuffers buffers() {
+        return buffers;
+    }
+
+    /** The backend's libc calls. */
+    public Syscalls syscalls() {
+        return sys;
     }
 
     @Override
     public org.devhost.hal.FuseChannel mountFuse(String name, String mountPoint, boolean allowOther) {
-        return FuseMounts.mount(name, mountPoint, allowOther);
+        return new FuseMounts(sys, buffers).mount(name, mountPoint, allowOther);
     }
 
     @Override
@@ -97,38 +170,44 @@ public final class HostHal implements Hal {
         String real = checkPath(path);
         checkNode(path, stat(path, real));
         int fd;
-        try {
-            fd = LibC.open(real, (flags & OpenFlags.O_ACCMODE) | LibC.O_NONBLOCK | LibC.O_NOCTTY | LibC.O_NOFOLLOW
-                    | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Errno.ELOOP.number()) {
-                throw new KernelException(Errno.EACCES, "open " + path + ": it became a symbolic link while being opened; refused");
-            }
-            throw Errnos.of(e, "open " + path);
+        try (NativeBuffers.Lease name = buffers.cStrings(real)) {
+            fd = sys.open(name.at(0), (flags & OpenFlags.O_ACCMODE) | Linux.O_NONBLOCK | Linux.O_NOCTTY
+                    | Linux.O_NOFOLLOW | Linux.O_CLOEXEC);
+        }
+        if (Errnos.is(fd, Errno.ELOOP)) {
+            throw new KernelException(Errno.EACCES, "open " + path + ": it became a symbolic link while being opened; refused");
+        }
+        if (fd < 0) {
+            throw Errnos.of(fd, "open " + path);
         }
         int wake = -1;
         try {
-            NodeStat st = HostNode.fstat(fd, real);
+            NodeStat st = HostNode.fstat(sys, buffers, fd, real);
             checkNode(path, st);
             boolean blocking = (flags & OpenFlags.O_NONBLOCK) == 0;
             boolean mayBlock = blocking && !NEVER_BLOCK.contains(st.device());
             if (blocking && !mayBlock) {
-                LibC.fcntl(fd, LibC.F_SETFL, LibC.fcntl(fd, LibC.F_GETFL, 0) & ~LibC.O_NONBLOCK);
+                int fl = check(sys.fcntl(fd, Linux.F_GETFL, 0), path);
+                check(sys.fcntl(fd, Linux.F_SETFL, fl & ~Linux.O_NONBLOCK), path);
             }
             // A node that may block keeps O_NONBLOCK: HostNode waits in poll(2) itself, where a
             // close can reach the wait, and never inside read(2) or write(2), where it cannot.
-            wake = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            return new HostNode(fd, wake, real, mayBlock);
-        } catch (LastErrorException e) {
-            HostNode.closeQuietly(fd);
-            throw Errnos.of(e, "open " + path);
+            wake = check(sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK), path);
+            return new HostNode(sys, buffers, fd, wake, real, mayBlock);
         } catch (RuntimeException e) {
-            HostNode.closeQuietly(fd);
+            sys.close(fd);
             if (wake >= 0) {
-                HostNode.closeQuietly(wake);
+                sys.close(wake);
             }
             throw e;
         }
+    }
+
+    private static int check(int result, String path) {
+        if (result < 0) {
+            throw Errnos.of(result, "open " + path);
+        }
+        return result;
     }
 
     /** Returns the link-free path to open, or throws EACCES/ENOENT saying why not. */

@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** The per-thread scratch memory stays small whatever the transfers were. */
 class NativeBuffersTest {
+    private static final HostHal HAL = new HostHal(HostHal.DEFAULT_ALLOWED);
+
     @Test
     void aMegabyteHeapReadIsWholeButTheThreadKeepsAtMost64KiB() throws Exception {
         int[] kept = new int[1];
@@ -17,7 +19,7 @@ class NativeBuffersTest {
         boolean[] zeros = {true};
         // a thread of its own, so that the check sees only this test's transfers
         Thread t = new Thread(() -> {
-            try (DeviceNode zero = new HostHal(HostHal.DEFAULT_ALLOWED).open("/dev/zero", OpenFlags.O_RDONLY)) {
+            try (DeviceNode zero = HAL.open("/dev/zero", OpenFlags.O_RDONLY)) {
                 ByteBuffer heap = ByteBuffer.allocate(1 << 20);
                 for (int i = 0; i < heap.capacity(); i += 4096) {
                     heap.put(i, (byte) 7);
@@ -27,7 +29,7 @@ class NativeBuffersTest {
                     zeros[0] &= heap.get(i) == 0;
                 }
                 zero.read(ByteBuffer.allocate(100_000));
-                kept[0] = NativeBuffers.cachedCapacity();
+                kept[0] = HAL.buffers().cachedCapacity();
             }
         });
         t.start();
@@ -39,14 +41,14 @@ class NativeBuffersTest {
 
     @Test
     void aLeaseFitsItsSize() {
-        try (NativeBuffers.Lease small = NativeBuffers.lease(60)) {
+        try (NativeBuffers.Lease small = HAL.buffers().lease(60)) {
             assertEquals(60, small.buffer().limit());
             assertTrue(small.buffer().isDirect());
         }
-        try (NativeBuffers.Lease big = NativeBuffers.lease(NativeBuffers.CACHE_LIMIT + 1)) {
+        try (NativeBuffers.Lease big = HAL.buffers().lease(NativeBuffers.CACHE_LIMIT + 1)) {
             assertEquals(NativeBuffers.CACHE_LIMIT + 1, big.buffer().limit());
             big.buffer().put(NativeBuffers.CACHE_LIMIT, (byte) 1); // the last byte is there
         }
-        assertTrue(NativeBuffers.cachedCapacity() <= NativeBuffers.CACHE_LIMIT);
+        assertTrue(HAL.buffers().cachedCapacity() <= NativeBuffers.CACHE_LIMIT);
     }
 }

@@ -1,6 +1,5 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
-import com.sun.jna.LastErrorException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.devhost.hal.FuseChannel;
@@ -19,6 +18,9 @@ import org.devhost.kernel.KernelException;
  * way every read then fails with {@code ENODEV}.
  */
 final class FuseDevice implements FuseChannel {
+    private final FuseMounts mounts;
+    private final Syscalls sys;
+    private final NativeBuffers buffers;
     private final int fd;
     private final String mountPoint;
     private final String options;
@@ -31,7 +33,11 @@ final class FuseDevice implements FuseChannel {
      * @param fd the {@code /dev/fuse} descriptor, owned from here on
      * @param connection the connection's number ({@code fusectl}'s folder name), or -1 when unknown
      */
-    FuseDevice(int fd, String mountPoint, String options, boolean viaHelper, int connection) {
+    FuseDevice(FuseMounts mounts, Syscalls sys, NativeBuffers buffers, int fd, String mountPoint, String options,
+            boolean viaHelper, int connection) {
+        this.mounts = mounts;
+        this.sys = sys;
+        this.buffers = buffers;
         this.fd = fd;
         this.mountPoint = mountPoint;
         this.options = options;
@@ -60,23 +66,20 @@ final class FuseDevice implements FuseChannel {
         enter();
         try {
             while (true) {
-                try {
-                    int n = (int) LibC.read(fd, address, dst.remaining());
-                    dst.position(dst.position() + n);
-                    return n;
-                } catch (LastErrorException e) {
-                    int errno = e.getErrorCode();
-                    // EINTR: a signal; EAGAIN: another thread took the request; ENOENT: the request
-                    // was interrupted before it was read (fs/fuse/dev.c)
-                    if (errno == Errno.EINTR.number() || errno == Errno.EAGAIN.number()
-                            || errno == Errno.ENOENT.number()) {
-                        continue;
-                    }
-                    if (errno == Errno.ENODEV.number()) {
-                        throw new KernelException(Errno.ENODEV, "the FUSE file system at " + mountPoint + " is unmounted");
-                    }
-                    throw Errnos.of(e, "read(/dev/fuse) for " + mountPoint);
+                long n = sys.read(fd, address, dst.remaining());
+                if (n >= 0) {
+                    dst.position(dst.position() + (int) n);
+                    return (int) n;
                 }
+                // EINTR: a signal; EAGAIN: another thread took the request; ENOENT: the request
+                // was interrupted before it was read (fs/fuse/dev.c)
+                if (Errnos.is(n, Errno.EINTR) || Errnos.is(n, Errno.EAGAIN) || Errnos.is(n, Errno.ENOENT)) {
+                    continue;
+                }
+                if (Errnos.is(n, Errno.ENODEV)) {
+                    throw new KernelException(Errno.ENODEV, "the FUSE file system at " + mountPoint + " is unmounted");
+                }
+                throw Errnos.of(n, "read(/dev/fuse) for " + mountPoint);
             }
         } finally {
             leave();
@@ -88,13 +91,14 @@ final class FuseDevice implements FuseChannel {
         long address = direct(src, "send");
         enter();
         try {
-            LibC.write(fd, address, src.remaining());
-            return true;
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Errno.ENOENT.number()) {
+            long n = sys.write(fd, address, src.remaining());
+            if (Errnos.is(n, Errno.ENOENT)) {
                 return false; // the request was interrupted and is gone: nobody waits for the reply
             }
-            throw Errnos.of(e, "write(/dev/fuse) of a " + src.remaining() + "-byte message for " + mountPoint);
+            if (n < 0) {
+                throw Errnos.of(n, "write(/dev/fuse) of a " + src.remaining() + "-byte message for " + mountPoint);
+            }
+            return true;
         } finally {
             leave();
         }
@@ -112,18 +116,18 @@ final class FuseDevice implements FuseChannel {
             closed = true;
         }
         try {
-            FuseMounts.detach(mountPoint, viaHelper);
+            mounts.detach(mountPoint, viaHelper);
         } finally {
-            FuseMounts.abort(connection);
+            mounts.abort(connection);
             leave();
         }
     }
 
-    private static long direct(ByteBuffer buffer, String what) {
+    private long direct(ByteBuffer buffer, String what) {
         if (!buffer.isDirect()) {
             throw new KernelException(Errno.EINVAL, what + " needs a direct ByteBuffer (ByteBuffer.allocateDirect)");
         }
-        return NativeBuffers.address(buffer);
+        return buffers.address(buffer);
     }
 
     private void enter() {
@@ -140,11 +144,7 @@ final class FuseDevice implements FuseChannel {
 
     private void leave() {
         if (refs.decrementAndGet() == 0) {
-            try {
-                LibC.close(fd);
-            } catch (LastErrorException ignored) {
-                // nothing to do: the number is released either way
-            }
+            sys.close(fd); // a failure changes nothing: the number is released either way
         }
     }
 }

@@ -1,6 +1,5 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
-import com.sun.jna.LastErrorException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,14 +27,8 @@ import org.devhost.kernel.KernelException;
  * as TCSBRK, is not covered: it finishes first.)
  */
 final class HostNode implements DeviceNode {
-    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
-    /** Offsets in {@code struct stat}: x86-64 and the generic layout of aarch64. */
-    private static final int ST_MODE = AARCH64 ? 16 : 24;
-    private static final int ST_RDEV = AARCH64 ? 32 : 40;
-    private static final int ST_SIZE = 48;
-    private static final int STAT_SIZE = 256;
-    private static final short POLLOUT = 0x4;
-
+    private final Syscalls sys;
+    private final NativeBuffers buffers;
     private final int fd;
     private final int wakeFd;
     private final String path;
@@ -48,7 +41,9 @@ final class HostNode implements DeviceNode {
      * @param wakeFd an eventfd, owned from here on
      * @param mayBlock whether reads and writes can block (blocking mode on a device that can wait)
      */
-    HostNode(int fd, int wakeFd, String path, boolean mayBlock) {
+    HostNode(Syscalls sys, NativeBuffers buffers, int fd, int wakeFd, String path, boolean mayBlock) {
+        this.sys = sys;
+        this.buffers = buffers;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.path = path;
@@ -77,16 +72,9 @@ final class HostNode implements DeviceNode {
 
     private void exit() {
         if (refs.decrementAndGet() == 0) {
-            closeQuietly(fd);
-            closeQuietly(wakeFd);
-        }
-    }
-
-    static void closeQuietly(int fd) {
-        try {
-            LibC.close(fd);
-        } catch (LastErrorException ignored) {
             // close(2) fails only for a bad fd or EINTR/EIO on flush; the descriptor is gone either way
+            sys.close(fd);
+            sys.close(wakeFd);
         }
     }
 
@@ -120,7 +108,7 @@ final class HostNode implements DeviceNode {
                 return transferNow(call, buf, offset, in);
             }
             while (true) {
-                awaitReady(call, in ? LibC.POLLIN : POLLOUT);
+                awaitReady(call, in ? Linux.POLLIN : Linux.POLLOUT);
                 try {
                     return transferNow(call, buf, offset, in);
                 } catch (KernelException e) {
@@ -146,16 +134,15 @@ final class HostNode implements DeviceNode {
             if (closed) {
                 throw closedWhileWaiting(call);
             }
-            ByteBuffer pfds = NativeBuffers.words();
+            ByteBuffer pfds = buffers.words();
             pfds.putInt(0, fd).putShort(4, events).putShort(6, (short) 0);
-            pfds.putInt(8, wakeFd).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
-            try {
-                LibC.poll(NativeBuffers.wordsAddress(), 2, -1);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Errno.EINTR.number()) {
-                    continue;
-                }
-                throw Errnos.of(e, "poll " + path);
+            pfds.putInt(Linux.POLLFD_SIZE, wakeFd).putShort(12, Linux.POLLIN).putShort(14, (short) 0);
+            int r = sys.poll(buffers.wordsAddress(), 2, -1);
+            if (Errnos.is(r, Errno.EINTR)) {
+                continue;
+            }
+            if (r < 0) {
+                throw Errnos.of(r, "poll " + path);
             }
             if (pfds.getShort(14) != 0 || closed) {
                 throw closedWhileWaiting(call);
@@ -174,12 +161,12 @@ final class HostNode implements DeviceNode {
     private int transferNow(String call, ByteBuffer buf, long offset, boolean in) {
         int want = buf.remaining();
         if (buf.isDirect()) {
-            long n = call(call, NativeBuffers.address(buf), want, offset, in);
+            long n = call(call, buffers.address(buf), want, offset, in);
             buf.position(buf.position() + (int) n);
             return (int) n;
         }
         int chunk = Math.min(want, NativeBuffers.TRANSFER_LIMIT);
-        try (NativeBuffers.Lease lease = NativeBuffers.lease(chunk)) {
+        try (NativeBuffers.Lease lease = buffers.lease(chunk)) {
             ByteBuffer scratch = lease.buffer();
             if (!in) {
                 ByteBuffer view = buf.duplicate();
@@ -198,23 +185,27 @@ final class HostNode implements DeviceNode {
     }
 
     private long call(String call, long address, int count, long offset, boolean in) {
-        try {
-            if (offset < 0) {
-                return in ? LibC.read(fd, address, count) : LibC.write(fd, address, count);
-            }
-            return in ? LibC.pread(fd, address, count, offset) : LibC.pwrite(fd, address, count, offset);
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, call + " " + path);
+        long n;
+        if (offset < 0) {
+            n = in ? sys.read(fd, address, count) : sys.write(fd, address, count);
+        } else {
+            n = in ? sys.pread(fd, address, count, offset) : sys.pwrite(fd, address, count, offset);
         }
+        if (n < 0) {
+            throw Errnos.of(n, call + " " + path);
+        }
+        return n;
     }
 
     @Override
     public long seek(long offset, int whence) {
         enter("lseek");
         try {
-            return LibC.lseek(fd, offset, whence);
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, "lseek " + path);
+            long r = sys.lseek(fd, offset, whence);
+            if (r < 0) {
+                throw Errnos.of(r, "lseek " + path);
+            }
+            return r;
         } finally {
             exit();
         }
@@ -236,9 +227,7 @@ final class HostNode implements DeviceNode {
         IoctlRules.checkValue(command, path);
         enter("ioctl");
         try {
-            return LibC.ioctl(fd, command.value() & 0xffffffffL, value);
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, "ioctl 0x" + Integer.toHexString(command.value()) + " on " + path);
+            return ioctlResult(sys.ioctl(fd, command.value() & 0xffffffffL, value), command);
         } finally {
             exit();
         }
@@ -252,23 +241,28 @@ final class HostNode implements DeviceNode {
         try {
             if (arg.isDirect()) {
                 // checkMemory made sure [position, position + size) lies inside the buffer
-                return LibC.ioctl(fd, cmd, NativeBuffers.address(arg));
+                return ioctlResult(sys.ioctl(fd, cmd, buffers.address(arg)), command);
             }
             // The kernel may read and write the struct: copy exactly its size in and back out.
-            try (NativeBuffers.Lease lease = NativeBuffers.lease(size)) {
+            try (NativeBuffers.Lease lease = buffers.lease(size)) {
                 ByteBuffer scratch = lease.buffer();
                 scratch.put(arg.duplicate().limit(arg.position() + size)).flip();
-                int r = LibC.ioctl(fd, cmd, lease.address());
+                int r = ioctlResult(sys.ioctl(fd, cmd, lease.address()), command);
                 if (!arg.isReadOnly()) {
                     arg.duplicate().put(scratch);
                 }
                 return r;
             }
-        } catch (LastErrorException e) {
-            throw Errnos.of(e, "ioctl 0x" + Integer.toHexString(command.value()) + " on " + path);
         } finally {
             exit();
         }
+    }
+
+    private int ioctlResult(int r, KnownIoctl command) {
+        if (r < 0) {
+            throw Errnos.of(r, "ioctl 0x" + Integer.toHexString(command.value()) + " on " + path);
+        }
+        return r;
     }
 
     @Override
@@ -281,18 +275,13 @@ final class HostNode implements DeviceNode {
                 if (closed) {
                     throw closedWhileWaiting("poll");
                 }
-                ByteBuffer pfds = NativeBuffers.words();
+                ByteBuffer pfds = buffers.words();
                 pfds.putInt(0, fd).putShort(4, (short) events).putShort(6, (short) 0);
                 // A poll that returns at once needs no wake descriptor.
-                pfds.putInt(8, wait == 0 ? -1 : wakeFd).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
-                int n;
-                try {
-                    n = LibC.poll(NativeBuffers.wordsAddress(), 2, wait);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != Errno.EINTR.number()) {
-                        throw Errnos.of(e, "poll " + path);
-                    }
-                    n = -1;
+                pfds.putInt(Linux.POLLFD_SIZE, wait == 0 ? -1 : wakeFd).putShort(12, Linux.POLLIN).putShort(14, (short) 0);
+                int n = sys.poll(buffers.wordsAddress(), 2, wait);
+                if (n < 0 && !Errnos.is(n, Errno.EINTR)) {
+                    throw Errnos.of(n, "poll " + path);
                 }
                 if (pfds.getShort(14) != 0) {
                     throw closedWhileWaiting("poll");
@@ -313,21 +302,20 @@ final class HostNode implements DeviceNode {
     public NodeStat stat() {
         enter("fstat");
         try {
-            return fstat(fd, path);
+            return fstat(sys, buffers, fd, path);
         } finally {
             exit();
         }
     }
 
-    static NodeStat fstat(int fd, String path) {
-        try (NativeBuffers.Lease lease = NativeBuffers.lease(STAT_SIZE)) {
+    static NodeStat fstat(Syscalls sys, NativeBuffers buffers, int fd, String path) {
+        try (NativeBuffers.Lease lease = buffers.lease(Linux.STAT_SIZE)) {
             ByteBuffer st = lease.buffer().order(ByteOrder.nativeOrder());
-            try {
-                LibC.fstat(fd, lease.address());
-            } catch (LastErrorException e) {
-                throw Errnos.of(e, "fstat " + path);
+            int r = sys.fstat(fd, lease.address());
+            if (r < 0) {
+                throw Errnos.of(r, "fstat " + path);
             }
-            return new NodeStat(st.getInt(ST_MODE), st.getLong(ST_RDEV), st.getLong(ST_SIZE));
+            return new NodeStat(st.getInt(Linux.ST_MODE), st.getLong(Linux.ST_RDEV), st.getLong(Linux.ST_SIZE));
         }
     }
 
@@ -341,13 +329,10 @@ final class HostNode implements DeviceNode {
         }
         // Wake the calls waiting for this node (before dropping the owner's reference, which keeps
         // the eventfd open for this write): each sees the eventfd readable and leaves with EBADF.
-        ByteBuffer one = NativeBuffers.words();
+        ByteBuffer one = buffers.words();
         one.putLong(0, 1);
-        try {
-            LibC.write(wakeFd, NativeBuffers.wordsAddress(), 8);
-        } catch (LastErrorException ignored) {
-            // EAGAIN only if the counter were near overflow: it is then readable anyway
-        }
+        // a failure is EAGAIN only, if the counter were near overflow: it is then readable anyway
+        sys.write(wakeFd, buffers.wordsAddress(), 8);
         exit();
     }
 

@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Which nodes the HAL opens, and how. */
 class OpenPolicyTest {
-    private static final Hal DEFAULT = new HostHal(HostHal.DEFAULT_ALLOWED);
+    private static final HostHal DEFAULT = new HostHal(HostHal.DEFAULT_ALLOWED);
 
     private static KernelException refused(Hal hal, String path) {
         return assertThrows(KernelException.class, () -> hal.open(path, OpenFlags.O_RDONLY).close());
@@ -58,9 +58,9 @@ class OpenPolicyTest {
 
     @Test
     void theComponentsDefaultIsTheDocumentedList() throws Exception {
-        Object annotationDefault = HalComponent.Config.class.getMethod("allowed_prefixes").getDefaultValue();
+        Object annotationDefault = HalConfig.class.getMethod("allowed_prefixes").getDefaultValue();
         assertArrayEquals(HostHal.DEFAULT_ALLOWED.toArray(), (Object[]) annotationDefault);
-        assertEquals(false, HalComponent.Config.class.getMethod("unsafe").getDefaultValue());
+        assertEquals(false, HalConfig.class.getMethod("unsafe").getDefaultValue());
     }
 
     @Test
@@ -117,9 +117,10 @@ class OpenPolicyTest {
     void aBlockingOpenEndsInBlockingModeAndANonBlockingOneStaysNonBlocking() {
         try (HostNode blocking = (HostNode) DEFAULT.open("/dev/zero", OpenFlags.O_RDONLY);
                 HostNode nonBlocking = (HostNode) DEFAULT.open("/dev/zero", OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK)) {
-            assertEquals(0, LibC.fcntl(blocking.fd(), LibC.F_GETFL, 0) & LibC.O_NONBLOCK);
-            assertEquals(LibC.O_NONBLOCK, LibC.fcntl(nonBlocking.fd(), LibC.F_GETFL, 0) & LibC.O_NONBLOCK);
-            assertEquals(1, LibC.fcntl(blocking.fd(), LibC.F_GETFD, 0) & 1, "FD_CLOEXEC");
+            Syscalls sys = DEFAULT.syscalls();
+            assertEquals(0, sys.fcntl(blocking.fd(), Linux.F_GETFL, 0) & Linux.O_NONBLOCK);
+            assertEquals(Linux.O_NONBLOCK, sys.fcntl(nonBlocking.fd(), Linux.F_GETFL, 0) & Linux.O_NONBLOCK);
+            assertEquals(1, sys.fcntl(blocking.fd(), Linux.F_GETFD, 0) & 1, "FD_CLOEXEC");
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** ioctl arguments at the HAL boundary: a number is never an address, memory is sized by the command. */
 class IoctlSafetyTest {
-    private static final Hal HAL = new HostHal(HostHal.DEFAULT_ALLOWED);
+    private static final HostHal HAL = new HostHal(HostHal.DEFAULT_ALLOWED);
 
     private static KernelException refused(Runnable r) {
         return assertThrows(KernelException.class, r::run);
@@ -40,7 +40,7 @@ class IoctlSafetyTest {
         try (DeviceNode n = HAL.open("/dev/null", OpenFlags.O_RDONLY)) {
             // FIGETBSZ (2) encodes nothing but writes an int: given a mapped address, the kernel used to write there
             ByteBuffer victim = direct(8);
-            long address = NativeBuffers.address(victim);
+            long address = HAL.syscalls().address(victim);
             KernelException e = refused(() -> n.ioctl(KnownIoctls.FIGETBSZ, address));
             assertEquals(Errno.EINVAL, e.errno());
             assertTrue(e.getMessage().contains("takes 4 bytes of memory") && e.getMessage().contains("pass a buffer"),

@@ -1,4 +1,4 @@
-package org.devhost.hal.impl;
+package org.devhost.hal.common;
 
 import java.io.IOException;
 import java.nio.file.Files;

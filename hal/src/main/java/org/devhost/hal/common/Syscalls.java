@@ -1,0 +1,89 @@
+package org.devhost.hal.common;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The libc calls the HAL makes, as one backend (JNA, or the JDK's Foreign Function & Memory API)
+ * provides them. Everything above this interface (path checks, the denylist, ioctl rules,
+ * reference counts, wake-on-close, FUSE mounts, struct layouts in {@link Linux}) is shared by the
+ * backends; everything below it (how a call is bound, how {@code errno} is captured, how a
+ * buffer's address is found) is the backend's alone.
+ *
+ * <p>Conventions, the same for every backend: pointers are {@code long} addresses (LP64 Linux,
+ * where a pointer and a {@code long} travel in the same register), and every call returns what
+ * libc returns on success or {@code -errno} on failure (for {@code posix_spawn}, which returns its
+ * error number, too), so no exception is thrown or caught on a path that retries. Implementations
+ * are stateless and thread-safe.
+ */
+public interface Syscalls {
+    /** What the backend is, for {@code dev:hal} and the boot banner: its technique and version. */
+    String description();
+
+    /**
+     * Which of the backends present a caller outside OSGi takes ({@link HostHal#defaultSyscalls()}):
+     * the highest. In OSGi the same order is the HAL services' {@code service.ranking}.
+     */
+    int rank();
+
+    /** The address of byte 0 of a direct buffer (not its position). */
+    long address(ByteBuffer direct);
+
+    /** {@code malloc(3)}: native memory, 0 when there is none. */
+    long malloc(long size);
+
+    void free(long address);
+
+    /** A direct buffer over {@code size} bytes of native memory at {@code address}. */
+    ByteBuffer view(long address, int size);
+
+    int open(long path, int flags);
+
+    int close(int fd);
+
+    long read(int fd, long buf, long count);
+
+    long write(int fd, long buf, long count);
+
+    long pread(int fd, long buf, long count, long offset);
+
+    long pwrite(int fd, long buf, long count, long offset);
+
+    long lseek(int fd, long offset, int whence);
+
+    /** {@code ioctl(fd, request, arg)} with an integer or address argument (fixed signature, no varargs). */
+    int ioctl(int fd, long request, long arg);
+
+    int poll(long fds, long nfds, int timeout);
+
+    int fstat(int fd, long statbuf);
+
+    /** {@code fcntl(fd, cmd, arg)} with an integer argument ({@code F_GETFD}, {@code F_GETFL}, {@code F_SETFL}). */
+    int fcntl(int fd, int cmd, long arg);
+
+    int eventfd(int initval, int flags);
+
+    int mount(long source, long target, long fstype, long flags, long data);
+
+    int umount2(long target, int flags);
+
+    int access(long path, int mode);
+
+    int geteuid();
+
+    int getegid();
+
+    int socketpair(int domain, int type, int protocol, long sv);
+
+    int posixSpawnFileActionsInit(long actions);
+
+    int posixSpawnFileActionsAdddup2(long actions, int fd, int newfd);
+
+    int posixSpawnFileActionsDestroy(long actions);
+
+    /** {@code posix_spawn}: 0, or minus the error number it returns. */
+    int posixSpawn(long pid, long path, long actions, long attr, long argv, long envp);
+
+    long recvmsg(int fd, long msg, int flags);
+
+    int waitpid(int pid, long status, int options);
+}
