@@ -1,32 +1,27 @@
 package org.devhost.shell;
 
-import java.io.File;
-import java.net.URI;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.DeviceType;
-import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernLevel;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.KernelLog;
 import org.devhost.kernel.LogLine;
 import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.ModuleManager;
+import org.devhost.kernel.ModuleStatus;
 import org.devhost.kernel.ModuleParameters;
 import org.devhost.kernel.Operation;
 import org.devhost.kernel.Region;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -51,14 +46,16 @@ public final class InspectCommands {
     private final DeviceRegistry registry;
     private final KernelLog log;
     private final ModuleParameters params;
+    private final ModuleManager modules;
     private final BundleContext context;
 
     @Activate
     public InspectCommands(@Reference DeviceRegistry registry, @Reference KernelLog log,
-            @Reference ModuleParameters params, BundleContext context) {
+            @Reference ModuleParameters params, @Reference ModuleManager modules, BundleContext context) {
         this.registry = registry;
         this.log = log;
         this.params = params;
+        this.modules = modules;
         this.context = context;
     }
 
@@ -120,39 +117,29 @@ public final class InspectCommands {
 
     @Descriptor("loaded driver modules, as lsmod shows them: name, size, use count and users")
     public String lsmod() {
-        Map<String, Integer> openByModule = new TreeMap<>();
-        for (Device d : registry.devices()) {
-            openByModule.merge(d.module(), d.openCount(), Integer::sum);
-        }
-        // {name, size, used, users}, sorted by name
-        List<String[]> rows = new ArrayList<>();
-        for (Bundle b : context.getBundles()) {
-            Optional<ModuleInfo> info = ModuleInfo.of(b);
-            if (info.isEmpty() || b.getState() != Bundle.ACTIVE) {
-                continue;
-            }
-            String name = info.get().name();
-            List<String> users = Modules.users(b);
-            int used = openByModule.getOrDefault(name, 0) + users.size();
-            rows.add(new String[] {name, String.valueOf(size(b)), String.valueOf(used), String.join(",", users)});
-        }
-        rows.sort(Comparator.comparing(r -> r[0]));
+        List<ModuleStatus> rows = modules.modules().stream().filter(m -> m.state() == ModuleStatus.State.LIVE).toList();
         // lsmod's layout ("%-19s %8s  %s"), with the name column widened to the longest name
-        int w = Math.max(19, rows.stream().mapToInt(r -> r[0].length()).max().orElse(0));
+        int w = Math.max(19, rows.stream().mapToInt(m -> m.name().length()).max().orElse(0));
         String format = "%-" + w + "s %8s  %s";
         StringBuilder sb = new StringBuilder(String.format(format, "Module", "Size", "Used by"));
-        for (String[] r : rows) {
-            sb.append('\n').append(String.format(format, r[0], r[1], r[2] + (r[3].isEmpty() ? "" : " " + r[3])));
+        for (ModuleStatus m : rows) {
+            sb.append('\n').append(String.format(format, m.name(), m.size(),
+                    m.useCount() + (m.users().isEmpty() ? "" : " " + String.join(",", m.users()))));
         }
         return sb.toString();
     }
 
     @Descriptor("show a module's metadata and parameters, as modinfo does")
     public String modinfo(@Descriptor("module name or bundle id") String module) {
-        Bundle b = bundle(module, "modinfo");
-        ModuleInfo info = ModuleInfo.of(b).orElseThrow();
+        ModuleStatus m;
+        try {
+            m = modules.module(module);
+        } catch (KernelException e) {
+            throw Failure.detailed("modinfo", e);
+        }
+        ModuleInfo info = m.info();
         StringBuilder sb = new StringBuilder();
-        line(sb, "filename", b.getLocation());
+        line(sb, "filename", m.location());
         line(sb, "name", info.name());
         line(sb, "author", info.author());
         line(sb, "description", info.description());
@@ -160,8 +147,8 @@ public final class InspectCommands {
         for (String a : info.alias()) {
             line(sb, "alias", a);
         }
-        line(sb, "version", b.getVersion().toString());
-        line(sb, "bundle", b.getSymbolicName() + " (" + b.getBundleId() + ")");
+        line(sb, "version", m.version());
+        line(sb, "bundle", m.symbolicName() + " (" + m.bundleId() + ")");
         for (ModuleParameters.Parameter p : params.describe(info.name())) {
             line(sb, "parm", p.name() + ":" + p.description() + " (" + p.type() + ")" + (p.readonly() ? " read-only" : ""));
         }
@@ -223,21 +210,7 @@ public final class InspectCommands {
 
     @Descriptor("names of the installed driver modules (the console completes module arguments with them)")
     public List<String> modules() {
-        List<String> names = new ArrayList<>();
-        for (Bundle b : context.getBundles()) {
-            ModuleInfo.of(b).ifPresent(i -> names.add(i.name()));
-        }
-        names.sort(null);
-        return names;
-    }
-
-    /** The bundle of a module, by module name or bundle id; ENOENT when there is none. */
-    private Bundle bundle(String module, String command) {
-        if (module == null) {
-            throw new KernelException(Errno.EINVAL, "dev:" + command + ": no module given (give a name from dev:lsmod)");
-        }
-        return Modules.find(context, module).orElseThrow(() -> new KernelException(Errno.ENOENT, "dev:" + command
-                + ": module " + module + " not found (give a module name from dev:lsmod or a driver's bundle id from lb)"));
+        return modules.modules().stream().map(ModuleStatus::name).toList();
     }
 
     /** A character device's mode as {@code ls -l} shows it: {@code crw-rw-rw-} for 0666. */
@@ -252,21 +225,5 @@ public final class InspectCommands {
 
     static String ops(Device d) {
         return d.operations().stream().map(Operation::methodName).collect(Collectors.joining(","));
-    }
-
-    /** The bundle's jar size in bytes, when it was installed from a file. */
-    private static long size(Bundle b) {
-        try {
-            String loc = b.getLocation();
-            if (loc.startsWith("reference:")) {
-                loc = loc.substring("reference:".length());
-            }
-            if (loc.startsWith("file:")) {
-                return new File(URI.create(loc)).length();
-            }
-        } catch (RuntimeException unreadable) {
-            // a location that is not a plain file URL has no size we can tell
-        }
-        return 0;
     }
 }

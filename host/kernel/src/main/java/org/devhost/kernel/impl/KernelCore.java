@@ -110,6 +110,11 @@ public final class KernelCore implements KernelListener {
         }
     }
 
+    /** Every registered device, by number. */
+    java.util.List<Device> devices() {
+        return table.devices();
+    }
+
     static String moduleName(Bundle bundle) {
         return ModuleInfo.nameOf(bundle);
     }

@@ -1,4 +1,4 @@
-package org.devhost.shell;
+package org.devhost.kernel.impl;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,7 +18,7 @@ import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 
 /**
- * A driver jar that {@code insmod} may load, read into memory once and checked there: the bytes
+ * A driver jar that the module manager may load, read into memory once and checked there: the bytes
  * installed are the bytes checked, so a file swapped after the check is never loaded.
  *
  * <p>Rules: a local file (a path, or a {@code file:} URL) loads as it is; a remote location
@@ -38,11 +38,11 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
 
     static DriverJar read(String jar, String sha256) {
         if (jar == null) {
-            throw new KernelException(Errno.EINVAL, "dev:insmod: no jar given (a path, or a URL with --sha256)");
+            throw new KernelException(Errno.EINVAL, "no jar given (a path, or a URL with --sha256)");
         }
         String pinned = sha256 == null || sha256.isEmpty() ? null : sha256.toLowerCase(Locale.ROOT);
         if (pinned != null && !pinned.matches("[0-9a-f]{64}")) {
-            throw new KernelException(Errno.EINVAL, "dev:insmod: --sha256 '" + sha256 + "' is not 64 hex digits");
+            throw new KernelException(Errno.EINVAL, "--sha256 '" + sha256 + "' is not 64 hex digits");
         }
         boolean local = !jar.contains(":") || jar.startsWith("/") || jar.startsWith("file:");
         String location;
@@ -52,21 +52,21 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
             try {
                 p = jar.startsWith("file:") ? Path.of(URI.create(jar)) : Path.of(jar).toAbsolutePath();
             } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + " is not a path or a file: URL ("
+                throw new KernelException(Errno.EINVAL, jar + " is not a path or a file: URL ("
                         + e.getMessage() + "); give a path such as /path/to/driver.jar");
             }
             if (!Files.isRegularFile(p)) {
-                throw new KernelException(Errno.ENOENT, "dev:insmod: " + jar);
+                throw new KernelException(Errno.ENOENT, jar);
             }
             location = p.toUri().toString();
             try (InputStream in = Files.newInputStream(p)) {
                 bytes = readBounded(jar, in);
             } catch (IOException e) {
-                throw new KernelException(Errno.EIO, "dev:insmod: " + jar + ": cannot read it (" + e.getMessage() + ")");
+                throw new KernelException(Errno.EIO, jar + ": cannot read it (" + e.getMessage() + ")");
             }
         } else {
             if (pinned == null) {
-                throw new KernelException(Errno.EACCES, "dev:insmod: " + jar + ": a remote driver loads only with its"
+                throw new KernelException(Errno.EACCES, jar + ": a remote driver loads only with its"
                         + " SHA-256 pinned (dev:insmod --sha256 <hex> " + jar + "); or copy the jar here and give its path");
             }
             location = jar;
@@ -78,15 +78,15 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
                     bytes = readBounded(jar, in);
                 }
             } catch (IllegalArgumentException e) {
-                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + " is not a URL (" + e.getMessage() + ")");
+                throw new KernelException(Errno.EINVAL, jar + " is not a URL (" + e.getMessage() + ")");
             } catch (IOException e) {
-                throw new KernelException(Errno.EIO, "dev:insmod: " + jar + ": cannot fetch it (" + e + ")");
+                throw new KernelException(Errno.EIO, jar + ": cannot fetch it (" + e + ")");
             }
         }
         if (pinned != null) {
             String actual = sha256(bytes);
             if (!actual.equals(pinned)) {
-                throw new KernelException(Errno.EACCES, "dev:insmod: " + jar + ": SHA-256 is " + actual + ", not the pinned "
+                throw new KernelException(Errno.EACCES, jar + ": SHA-256 is " + actual + ", not the pinned "
                         + pinned + "; nothing was loaded");
             }
         }
@@ -97,7 +97,7 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
         try {
             version = org.osgi.framework.Version.parseVersion(v == null ? null : v.trim());
         } catch (IllegalArgumentException e) {
-            throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + ": Bundle-Version '" + v + "' is not a version");
+            throw new KernelException(Errno.EINVAL, jar + ": Bundle-Version '" + v + "' is not a version");
         }
         return new DriverJar(location, bytes, bsn, version);
     }
@@ -139,7 +139,7 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
         byte[] b = new byte[64 * 1024];
         for (int n; (n = in.read(b)) > 0;) {
             if (out.size() + n > MAX_BYTES) {
-                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + ": larger than " + (MAX_BYTES >> 20)
+                throw new KernelException(Errno.EINVAL, jar + ": larger than " + (MAX_BYTES >> 20)
                         + " MiB; not a driver jar this host loads");
             }
             out.write(b, 0, n);
@@ -151,12 +151,12 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
         try (JarInputStream j = new JarInputStream(new ByteArrayInputStream(bytes))) {
             Manifest mf = j.getManifest();
             if (mf == null || mf.getMainAttributes().getValue("Bundle-SymbolicName") == null) {
-                throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar
+                throw new KernelException(Errno.EINVAL, jar
                         + ": not an OSGi bundle (no Bundle-SymbolicName in its manifest); nothing was loaded");
             }
             return mf;
         } catch (IOException e) {
-            throw new KernelException(Errno.EINVAL, "dev:insmod: " + jar + ": not a jar (" + e.getMessage() + ")");
+            throw new KernelException(Errno.EINVAL, jar + ": not a jar (" + e.getMessage() + ")");
         }
     }
 }

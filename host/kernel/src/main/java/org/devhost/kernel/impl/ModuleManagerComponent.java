@@ -1,0 +1,332 @@
+package org.devhost.kernel.impl;
+
+import java.io.File;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.ModuleManager;
+import org.devhost.kernel.ModuleParameters;
+import org.devhost.kernel.ModuleStatus;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * The {@link ModuleManager}: Felix's install/start/stop/uninstall with the kernel's rules.
+ *
+ * <p>{@code lock} serializes loads and unloads (Linux's {@code module_mutex}); listing and lookup
+ * take no lock and read the framework's state as it is.
+ */
+@Component(service = ModuleManager.class)
+public final class ModuleManagerComponent implements ModuleManager {
+    /** What {@link #awaitInit} returns when an init is still running at its deadline. */
+    static final String STILL_RUNNING = "still running after " + INIT_WAIT_MS / 1000 + " s";
+    private static final Pattern ERRNO = Pattern.compile("\\((E[A-Z]+)\\)");
+
+    private final KernelCore core;
+    private final ModuleParameters params;
+    private final ServiceComponentRuntime scr;
+    private final BundleContext context;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    @Activate
+    public ModuleManagerComponent(@Reference KernelCore core, @Reference ModuleParameters params,
+            @Reference ServiceComponentRuntime scr, BundleContext context) {
+        this.core = core;
+        this.params = params;
+        this.scr = scr;
+        this.context = context;
+    }
+
+    @Override
+    public ModuleStatus load(String jar, Map<String, String> parameters, String sha256) {
+        DriverJar driver = DriverJar.read(jar, sha256);
+        lock.lock();
+        try {
+            return load(jar, driver, parameters == null ? Map.of() : parameters);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ModuleStatus load(String jar, DriverJar driver, Map<String, String> values) {
+        // Refuse before touching anything: installing the same location again would hand back the
+        // running bundle, and a failing load would then unload the module the user already had.
+        Bundle same = Arrays.stream(context.getBundles()).filter(driver::isInstalledAs).findFirst().orElse(null);
+        if (same != null) {
+            throw new KernelException(Errno.EEXIST, jar + " is already loaded as "
+                    + ModuleInfo.of(same).map(i -> "module " + i.name()).orElse("bundle " + same.getSymbolicName())
+                    + " (bundle " + same.getBundleId() + "); unload it first (dev:rmmod)");
+        }
+        Bundle b;
+        try {
+            b = context.installBundle(driver.location(), driver.stream());
+        } catch (BundleException e) {
+            throw new KernelException(e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR ? Errno.EEXIST : Errno.EINVAL,
+                    jar + ": cannot install it (" + e.getMessage() + ")");
+        }
+        String module = null;
+        Map<String, Object> before = null;
+        try {
+            Optional<ModuleInfo> info = ModuleInfo.of(b);
+            if (b.getSymbolicName() == null || info.isEmpty()) {
+                throw new KernelException(Errno.EINVAL, jar + ": "
+                        + (b.getSymbolicName() == null ? "not an OSGi bundle" : "bundle " + b.getSymbolicName()
+                        + " is not a driver module (no @KernelModule)") + "; nothing was loaded");
+            }
+            String name = info.get().name();
+            Optional<Bundle> other = otherBundleOf(name, b);
+            if (other.isPresent()) {
+                throw new KernelException(Errno.EEXIST, "module " + name + " is already loaded (bundle "
+                        + other.get().getBundleId() + ", " + other.get().getLocation() + "); unload it first (dev:rmmod "
+                        + name + ")");
+            }
+            before = params.stored(name);
+            module = name;
+            params.load(module, values);
+            try {
+                b.start();
+            } catch (BundleException e) {
+                throw new KernelException(Errno.EINVAL, module + ": cannot start (" + e.getMessage() + ")");
+            }
+            String failure = awaitInit(b);
+            if (failure != null) {
+                Matcher m = ERRNO.matcher(failure);
+                Errno errno = STILL_RUNNING.equals(failure) ? Errno.ETIMEDOUT
+                        : m.find() ? Optional.ofNullable(errnoNamed(m.group(1))).orElse(Errno.EIO) : Errno.EIO;
+                throw new KernelException(errno, module + ": init failed: " + failure + "; unloaded");
+            }
+            return status(b, info.get());
+        } catch (Throwable e) {
+            // Whatever went wrong, nothing of this load stays: the bundle goes, and the module's
+            // parameters are what they were before.
+            uninstallQuietly(b);
+            if (module != null) {
+                try {
+                    params.restore(module, before);
+                } catch (KernelException restoreFailed) {
+                    e.addSuppressed(restoreFailed);
+                }
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // kept, as a pending signal stays pending
+                throw new KernelException(Errno.EINTR, module + ": load interrupted while init ran; unloaded");
+            }
+            throw sneaky(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    /** Another installed bundle that is the module of this name. */
+    private Optional<Bundle> otherBundleOf(String module, Bundle self) {
+        for (Bundle o : context.getBundles()) {
+            if (o != self && ModuleInfo.of(o).map(i -> i.name().equals(module)).orElse(false)) {
+                return Optional.of(o);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Errno errnoNamed(String name) {
+        try {
+            return Errno.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Waits until every component of the module has activated or one failed; returns the first
+     * failure's text, {@link #STILL_RUNNING} when an init is still running at the deadline (a
+     * failure too: a load that has not finished is not a load), or null. A component still
+     * waiting for a service counts as loaded.
+     */
+    private String awaitInit(Bundle b) throws InterruptedException {
+        long deadline = System.nanoTime() + INIT_WAIT_MS * 1_000_000L;
+        while (true) {
+            String failure = initFailure(b);
+            if (failure != null) {
+                return failure;
+            }
+            if (!initPending(b)) {
+                return null;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return STILL_RUNNING;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** The first line of the failure of a component of {@code b} that failed to activate, or null. */
+    String initFailure(Bundle b) {
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    return c.failure == null ? "init threw" : firstLine(c.failure);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether an immediate component of {@code b} is satisfied but not yet active: its init runs. */
+    private boolean initPending(Bundle b) {
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+            for (ComponentConfigurationDTO c : new ArrayList<>(scr.getComponentConfigurationDTOs(d))) {
+                if (c.state == ComponentConfigurationDTO.SATISFIED && d.immediate) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String firstLine(String trace) {
+        String line = trace.lines().findFirst().orElse(trace);
+        int colon = line.indexOf(": ");
+        return colon > 0 && line.substring(0, colon).matches("[\\w.$]+") ? line.substring(colon + 2) : line;
+    }
+
+    @Override
+    public void unload(String module, boolean force) {
+        if (module == null) {
+            throw new KernelException(Errno.EINVAL, "no module given (give a name from dev:lsmod)");
+        }
+        lock.lock();
+        try {
+            Bundle b = ModuleInfo.find(context, module).orElse(null);
+            if (b == null) {
+                throw new KernelException(Errno.ENOENT, "Module " + module + " is not currently loaded");
+            }
+            if (b.getState() != Bundle.ACTIVE) {
+                throw new KernelException(Errno.ENOENT, "Module " + module + " is not currently loaded (bundle "
+                        + b.getBundleId() + " is installed but stopped: start " + b.getBundleId() + " loads it, uninstall "
+                        + b.getBundleId() + " removes it)");
+            }
+            int open = openFiles(module);
+            List<String> users = users(b);
+            if (!force && (open > 0 || !users.isEmpty())) {
+                throw new KernelException(Errno.EBUSY, "Module " + module + " is in use ("
+                        + (open > 0 ? open + " open file(s)" : "") + (open > 0 && !users.isEmpty() ? ", " : "")
+                        + (users.isEmpty() ? "" : "used by " + String.join(",", users)) + "); use -f to unload it anyway");
+            }
+            try {
+                b.uninstall();
+            } catch (BundleException e) {
+                throw new KernelException(Errno.EIO, module + ": " + e.getMessage());
+            }
+            // Let the framework drop the old class loader now rather than at the next refresh.
+            context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<ModuleStatus> modules() {
+        List<ModuleStatus> all = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            ModuleInfo.of(b).ifPresent(info -> all.add(status(b, info)));
+        }
+        all.sort(Comparator.comparing(ModuleStatus::name));
+        return all;
+    }
+
+    @Override
+    public ModuleStatus module(String nameOrBundleId) {
+        if (nameOrBundleId == null) {
+            throw new KernelException(Errno.EINVAL, "no module given (give a name from dev:lsmod)");
+        }
+        Optional<Bundle> b = ModuleInfo.find(context, nameOrBundleId);
+        if (b.isEmpty() && nameOrBundleId.matches("\\d{1,18}")) {
+            b = Optional.ofNullable(context.getBundle(Long.parseLong(nameOrBundleId)));
+        }
+        Optional<ModuleInfo> info = b.flatMap(ModuleInfo::of);
+        if (info.isEmpty()) {
+            throw new KernelException(Errno.ENOENT, "module " + nameOrBundleId + " not found (give a module name from"
+                    + " dev:lsmod or a driver's bundle id from lb)");
+        }
+        return status(b.get(), info.get());
+    }
+
+    private ModuleStatus status(Bundle b, ModuleInfo info) {
+        return new ModuleStatus(info.name(), info, b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(),
+                b.getLocation(), size(b), b.getState() == Bundle.ACTIVE ? ModuleStatus.State.LIVE : ModuleStatus.State.STOPPED,
+                openFiles(info.name()), users(b));
+    }
+
+    private int openFiles(String module) {
+        int open = 0;
+        for (Device d : core.devices()) {
+            if (d.module().equals(module)) {
+                open += d.openCount();
+            }
+        }
+        return open;
+    }
+
+    /** Other driver modules wired to packages this bundle exports: lsmod's "Used by", what unload refuses on. */
+    static List<String> users(Bundle b) {
+        List<String> names = new ArrayList<>();
+        BundleWiring w = b.adapt(BundleWiring.class);
+        if (w != null) {
+            for (BundleWire wire : w.getProvidedWires(null)) {
+                Bundle user = wire.getRequirer().getBundle();
+                Optional<ModuleInfo> info = ModuleInfo.of(user);
+                if (user != b && info.isPresent() && !names.contains(info.get().name())) {
+                    names.add(info.get().name());
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The bundle's jar size in bytes, when it was installed from a file. */
+    private static long size(Bundle b) {
+        try {
+            String loc = b.getLocation();
+            if (loc.startsWith("reference:")) {
+                loc = loc.substring("reference:".length());
+            }
+            if (loc.startsWith("file:")) {
+                return new File(URI.create(loc)).length();
+            }
+        } catch (RuntimeException unreadable) {
+            // a location that is not a plain file URL has no size we can tell
+        }
+        return 0;
+    }
+
+    private static void uninstallQuietly(Bundle b) {
+        try {
+            b.uninstall();
+        } catch (BundleException | IllegalStateException ignored) {
+            // already gone
+        }
+    }
+}
