@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +32,9 @@ import org.osgi.framework.wiring.FrameworkWiring;
  *
  * <p>Arguments: {@code name=value} sets a framework property; a path or URL ending in {@code .jar}
  * is installed and started as an extra driver; {@code --no-shell} runs without a console (until
- * the framework is stopped). JVM options are the {@code ./devhost} script's business ({@code -J}).
+ * the framework is stopped); {@code --web} (or {@code devhost.web=true}) also starts the Felix Web
+ * Console from {@code web/}, after the drivers, and prints its address and credentials once
+ * ({@link WebConsole}). JVM options are the {@code ./devhost} script's business ({@code -J}).
  *
  * <p>Folders, each made absolute: the framework storage ({@code org.osgi.framework.storage},
  * default {@code cache/} here), emptied at every start only when it is the host's own ({@link
@@ -56,10 +59,12 @@ public final class Main {
         boolean shell = true;
         for (String a : args) {
             if (a.equals("--help") || a.equals("-h")) {
-                System.out.println("usage: devhost [-J<jvm option>]... [name=value]... [driver.jar]... [--no-shell]");
+                System.out.println("usage: devhost [-J<jvm option>]... [name=value]... [driver.jar]... [--no-shell] [--web]");
                 return;
             } else if (a.equals("--no-shell")) {
                 shell = false;
+            } else if (a.equals("--web")) {
+                config.put(WebConsole.ENABLE, "true");
             } else if (a.contains("=") && !a.endsWith(".jar")) {
                 config.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else if (a.endsWith(".jar")) {
@@ -79,6 +84,15 @@ public final class Main {
             System.exit(2);
         }
         boolean hotDeploy = hotDeploy(config);
+        WebConsole.Login web = null;
+        if (WebConsole.enabled(config)) {
+            try {
+                web = WebConsole.configure(config, new SecureRandom());
+            } catch (IllegalArgumentException e) {
+                System.err.println("devhost: " + e.getMessage());
+                System.exit(2);
+            }
+        }
         String console = config.getOrDefault("devhost.console", System.console() != null ? "jline" : "plain");
         if (console.equals("jline")) {
             // etc/gosh_profile there adds Tab completion; the plain shell would fail on its commands
@@ -110,6 +124,9 @@ public final class Main {
         System.out.println(halBanner(ctx));
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
         startAll(ctx, installLocations(ctx, extraJars));
+        if (web != null) {
+            startWeb(ctx, home.resolve("web"), web);
+        }
         if (hotDeploy && guardIsUp(ctx)) {
             startAll(ctx, fileInstall);
         }
@@ -133,6 +150,63 @@ public final class Main {
 
         FrameworkEvent end = framework.waitForStop(0);
         System.exit(end.getType() == FrameworkEvent.ERROR ? 1 : 0);
+    }
+
+    /**
+     * Starts the web console's bundles ({@code web/}: Jetty, the console, its plugins and
+     * devhost's pages) and prints where it listens, with the credentials, once. The logging API
+     * goes first (Jetty logs from its start) and Jetty last, so the console and every page are
+     * registered when the port opens.
+     */
+    private static void startWeb(BundleContext ctx, Path dir, WebConsole.Login login) throws IOException {
+        List<Bundle> bundles = install(ctx, jars(dir));
+        if (bundles.isEmpty()) {
+            System.err.println("devhost: the web console is not in this distribution (" + dir + " is empty)");
+            return;
+        }
+        bundles.sort(java.util.Comparator.comparingInt(b -> b.getSymbolicName() == null ? 1
+                : b.getSymbolicName().startsWith("org.ops4j.pax.logging") ? 0
+                : b.getSymbolicName().startsWith("org.apache.felix.http.jetty") ? 2 : 1));
+        startAll(ctx, bundles);
+        String endpoint = httpEndpoint(ctx);
+        if (endpoint == null) {
+            System.err.println("devhost: the web console did not start (is the port taken? see dev:dmesg)");
+            return;
+        }
+        System.out.println("devhost: web console at " + endpoint.replaceAll("/$", "") + WebConsole.ROOT
+                + "/devices, " + login.shown());
+    }
+
+    /** Where the HTTP service listens ({@code osgi.http.endpoint} of its runtime), or null when it is not up. */
+    private static String httpEndpoint(BundleContext ctx) {
+        // Jetty registers its runtime service once it listens; it starts in its activator, so this
+        // is normally there at once. The bound only keeps a failed start from hanging the boot.
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        do {
+            try {
+                org.osgi.framework.ServiceReference<?>[] refs = ctx.getServiceReferences(
+                        "org.osgi.service.servlet.runtime.HttpServiceRuntime", null);
+                if (refs != null) {
+                    Object e = refs[0].getProperty("osgi.http.endpoint");
+                    if (e instanceof String[] a && a.length > 0) {
+                        return a[0];
+                    }
+                    if (e instanceof java.util.Collection<?> c && !c.isEmpty()) {
+                        return String.valueOf(c.iterator().next());
+                    }
+                    if (e instanceof String s) {
+                        return s;
+                    }
+                }
+                Thread.sleep(50);
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        } while (System.nanoTime() < end);
+        return null;
     }
 
     /**

@@ -1,0 +1,490 @@
+package org.devhost.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console as a person uses it: {@code ./devhost --web} started as the README says, its
+ * printed address and generated password read from its output, and the pages driven in a real
+ * headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, through Selenium).
+ * Skipped, with the reason, where either binary is missing. Each scenario leaves a screenshot in
+ * {@code target/screenshots}.
+ *
+ * <p>One host serves all scenarios, in order (each builds on what the previous left: scull
+ * stopped and started again, rust_chrdev unloaded and uploaded). Every wait is for a state on the
+ * page, bounded so that a missing state fails with what the host printed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebConsoleIT {
+    private static final Path ROOT = Path.of(System.getProperty("devhost.root", "..")).toAbsolutePath().normalize();
+    private static final Path BUNDLES = Path.of(System.getProperty("itest.bundles", "target/bundles"));
+    private static final Path SHOTS = Path.of(System.getProperty("itest.screenshots", "target/screenshots"));
+    private static final Path CHROMIUM = Path.of(System.getProperty("devhost.chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver"));
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Pattern CONSOLE_LINE = Pattern.compile(
+            "devhost: web console at (\\S+)/system/console/devices, user (\\S+), password (\\S+) \\(generated");
+
+    private Path own;
+    private Process host;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private Path mount;
+    private String base;
+    private String user;
+    private String password;
+    private ChromeDriver driver;
+    private String main;
+    private WebDriverWait wait;
+
+    @BeforeAll
+    void startHostAndBrowser() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install -y chromium chromium-driver");
+        assumeTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: apt-get install -y chromium chromium-driver");
+        Files.createDirectories(SHOTS);
+        own = Files.createTempDirectory("devhost-webconsole-it");
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(), "--web", "--no-shell",
+                "devhost.web.port=" + freePort(), "org.osgi.framework.storage=" + own.resolve("cache"),
+                "devhost.deploy=" + own.resolve("deploy"), "devhost.conf=" + own.resolve("conf")));
+        if (devfsUsable()) {
+            mount = Path.of("/tmp/devhost-itest-web-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), "dev");
+            cmd.addAll(List.of("devhost.devfs=on", "devhost.devfs.mount=" + mount));
+        } else {
+            cmd.add("devhost.devfs=off");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
+        host = pb.start();
+        CompletableFuture.runAsync(() -> {
+            try {
+                host.getInputStream().transferTo(new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        synchronized (out) {
+                            out.write(b);
+                        }
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        synchronized (out) {
+                            out.write(b, off, len);
+                        }
+                    }
+                });
+            } catch (IOException ignored) {
+                // the host went away
+            }
+        });
+        Matcher m = awaitOutput(CONSOLE_LINE);
+        base = m.group(1);
+        user = m.group(2);
+        password = m.group(3);
+        if (mount != null) {
+            awaitOutput(Pattern.compile(Pattern.quote("devices are files under " + mount)));
+        }
+
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1000",
+                "--user-data-dir=" + Files.createDirectories(own.resolve("chromium-profile")));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+        wait = new WebDriverWait(driver, WAIT);
+        main = driver.getWindowHandle();
+        authorize();
+    }
+
+    /** Each scenario starts in the main tab, whatever the one before left open. */
+    @BeforeEach
+    void backToTheMainTab() {
+        for (String w : driver.getWindowHandles()) {
+            if (!w.equals(main)) {
+                driver.switchTo().window(w).close();
+            }
+        }
+        driver.switchTo().window(main);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (driver != null) {
+                driver.quit();
+            }
+        } finally {
+            if (host != null) {
+                host.destroy(); // SIGTERM: the framework stops, devfs unmounts
+                if (!host.waitFor(60, TimeUnit.SECONDS)) {
+                    host.destroyForcibly();
+                }
+            }
+            if (mount != null) {
+                new ProcessBuilder("sh", "-c", "umount -l " + mount + " 2>/dev/null; rm -rf " + mount.getParent())
+                        .start().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    // ---- 1. without credentials: 401
+
+    @Test
+    @Order(1)
+    void withoutCredentialsEveryPageAndEndpointIs401() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of("/system/console/devices", "/system/console/devices.json", "/system/console/modules.json",
+                "/system/console/dmesg.json", "/system/console/bundles")) {
+            HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, plain.statusCode(), path);
+            assertTrue(plain.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"), path);
+            // the console's built-in admin/admin is not a way in, nor a wrong password
+            for (String login : List.of("admin:admin", user + ":wrong" + password)) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", basic(login)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, r.statusCode(), path + " as " + login);
+            }
+        }
+        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/devices.json"))
+                .header("Authorization", basic(user + ":" + password)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode());
+
+        // the browser, in a tab that has no credentials: no console page at all, only the refusal
+        // (headless Chromium shows an empty page for a 401 it has no dialog for; the caption written
+        // into it for the screenshot is what the test's own request got)
+        driver.switchTo().newWindow(WindowType.TAB);
+        driver.get(base + "/system/console/devices");
+        assertTrue(driver.findElements(By.id("devices-table")).isEmpty(), driver.getPageSource());
+        assertFalse(driver.getPageSource().contains("Web Console"), driver.getPageSource());
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/devices")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        ((JavascriptExecutor) driver).executeScript("document.body.textContent = arguments[0];",
+                "This tab sends no credentials and gets no page: GET /system/console/devices answers HTTP "
+                        + refused.statusCode() + ", WWW-Authenticate: " + refused.headers().firstValue("WWW-Authenticate").orElse("none"));
+        shot("1-without-credentials");
+    }
+
+    /**
+     * From here on the current tab sends the printed credentials with every request, as a person
+     * who typed them into the login dialog would (headless Chromium has no dialog). Per tab: a
+     * new tab needs it again.
+     */
+    private void authorize() {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.setExtraHTTPHeaders",
+                Map.of("headers", Map.of("Authorization", basic(user + ":" + password))));
+    }
+
+    // ---- 2. the Devices page lists rust_chrdev0 on 254:0 and the misc devices
+
+    @Test
+    @Order(2)
+    void devicesPageListsTheChrdevAndTheMiscDevices() throws Exception {
+        driver.get(base + "/system/console/devices");
+        WebElement chrdev = awaitRow("rust_chrdev0");
+        assertEquals("char", cell(chrdev, 1));
+        assertEquals("254:0", cell(chrdev, 3));
+        assertEquals("rust_chrdev", cell(chrdev, 4));
+        for (String misc : List.of("rust_miscdev", "rust_random", "rust_semaphore")) {
+            WebElement row = awaitRow(misc);
+            assertEquals("misc", cell(row, 1), misc);
+            assertTrue(cell(row, 3).startsWith("10:"), misc + " is on " + cell(row, 3));
+        }
+        if (mount != null) {
+            assertEquals(mount + "/rust_chrdev0", cell(chrdev, 7));
+        }
+        // the filter narrows the rows to the matching devices
+        driver.findElement(By.id("devices-filter")).sendKeys("rust_");
+        wait.until(d -> d.findElements(By.cssSelector("#devices-table tbody tr")).stream()
+                .allMatch(r -> r.getAttribute("data-device").contains("rust_")));
+        assertTrue(driver.findElements(By.cssSelector("tr[data-device='scull0']")).isEmpty());
+        shot("2-devices");
+        driver.findElement(By.id("devices-filter")).clear();
+    }
+
+    // ---- 3. stop scull from the Bundles page: scull0 goes from the Devices page without a reload
+
+    @Test
+    @Order(3)
+    void stoppingScullOnTheBundlesPageTakesScull0OffTheDevicesPageLive() throws Exception {
+        driver.get(base + "/system/console/devices");
+        awaitRow("scull0");
+        String devices = driver.getWindowHandle();
+        // a mark that a reload would wipe: the page must change by itself
+        ((JavascriptExecutor) driver).executeScript("window.devhostNotReloaded = true;");
+
+        driver.switchTo().newWindow(WindowType.TAB);
+        authorize();
+        String bundles = driver.getWindowHandle();
+        driver.get(base + "/system/console/bundles");
+        bundleAction("org.devhost.drivers.scull", "Stop");
+        awaitBundleState("org.devhost.drivers.scull", "Resolved");
+        shot("3a-bundles-scull-stopped");
+
+        driver.switchTo().window(devices);
+        wait.until(d -> d.findElements(By.cssSelector("tr[data-device='scull0']")).isEmpty());
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return window.devhostNotReloaded === true;"));
+        shot("3b-devices-without-scull");
+
+        driver.switchTo().window(bundles);
+        bundleAction("org.devhost.drivers.scull", "Start");
+        awaitBundleState("org.devhost.drivers.scull", "Active");
+
+        driver.switchTo().window(devices);
+        awaitRow("scull0");
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return window.devhostNotReloaded === true;"));
+        shot("3c-devices-scull-back");
+
+    }
+
+    // ---- 4. upload a driver jar through Modules; unload while a file is open: EBUSY on the page
+
+    @Test
+    @Order(4)
+    void uploadADriverThenUnloadingItWhileOpenIsRefusedWithEbusy() throws Exception {
+        Path jar = BUNDLES.resolve("org.devhost.drivers.rust_chrdev.jar").toAbsolutePath();
+        assertTrue(Files.isRegularFile(jar), jar + " (copied by the build)");
+        driver.get(base + "/system/console/modules");
+        // rust_chrdev runs from the start: unload it here first (nothing has it open)
+        unloadOnPage("rust_chrdev", false);
+        awaitMessage(true, "rust_chrdev: unloaded");
+        wait.until(d -> d.findElements(By.cssSelector("tr[data-module='rust_chrdev']")).isEmpty());
+
+        driver.findElement(By.id("modules-jar")).sendKeys(jar.toString());
+        driver.findElement(By.id("modules-load-button")).click();
+        WebElement loaded = awaitMessage(true, "rust_chrdev: loaded (bundle ");
+        assertTrue(loaded.getText().contains("rust_chrdev0"), loaded.getText());
+        WebElement row = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-module='rust_chrdev']")));
+        assertEquals("live", row.findElement(By.cssSelector("td[data-state]")).getText());
+        shot("4a-modules-loaded");
+
+        driver.get(base + "/system/console/devices");
+        assertEquals("254:0", cell(awaitRow("rust_chrdev0"), 3));
+
+        assumeTrue(mount != null, "unloading while a file is open needs devfs (/dev/fuse, as root) to hold the file open");
+        Path file = mount.resolve("rust_chrdev0");
+        wait.until(d -> Files.exists(file));
+        try (RandomAccessFile open = new RandomAccessFile(file.toFile(), "r")) {
+            driver.get(base + "/system/console/modules");
+            wait.until(d -> d.findElement(By.cssSelector("tr[data-module='rust_chrdev']")).getText().contains("1 open file"));
+            unloadOnPage("rust_chrdev", false);
+            WebElement refused = awaitMessage(false, "in use");
+            assertEquals("EBUSY", refused.getAttribute("data-errno"));
+            assertTrue(refused.getText().startsWith("EBUSY: "), refused.getText());
+            shot("4b-modules-unload-ebusy");
+            // refused means nothing happened: the module and its device are still there
+            assertEquals("live", driver.findElement(By.cssSelector("tr[data-module='rust_chrdev'] td[data-state]")).getText());
+            assertTrue(Files.exists(file));
+        }
+        // closed: now the same click unloads it, and its devices go
+        wait.until(d -> !d.findElement(By.cssSelector("tr[data-module='rust_chrdev']")).getText().contains("open file"));
+        unloadOnPage("rust_chrdev", false);
+        awaitMessage(true, "rust_chrdev: unloaded");
+        driver.findElement(By.id("modules-jar")).sendKeys(jar.toString());
+        driver.findElement(By.id("modules-load-button")).click();
+        awaitMessage(true, "rust_chrdev: loaded (bundle ");
+    }
+
+    // ---- 5. the Kernel log page shows the driver's init line
+
+    @Test
+    @Order(5)
+    void kernelLogPageShowsTheDriversInitLine() throws Exception {
+        driver.get(base + "/system/console/dmesg");
+        By init = By.xpath("//div[@data-source='rust_chrdev' and contains(., 'Rust character device sample (init)')]");
+        // one from the boot, and one more from the jar uploaded in scenario 4
+        wait.until(d -> d.findElements(init).size() >= 2);
+        assertEquals("info", driver.findElement(init).getAttribute("data-level"));
+        shot("5a-kernel-log");
+        // the level filter: at err and above the info line goes, rust_print's error line stays
+        new Select(driver.findElement(By.id("dmesg-level"))).selectByValue("err");
+        wait.until(d -> d.findElements(init).isEmpty()
+                && !d.findElements(By.xpath("//div[@data-source='rust_print' and @data-level='err']")).isEmpty());
+        assertTrue(driver.findElements(By.cssSelector(".dmesg-line")).stream()
+                .allMatch(l -> List.of("emerg", "alert", "crit", "err").contains(l.getAttribute("data-level"))));
+        shot("5b-kernel-log-err");
+    }
+
+    // ---- 6. a bad module parameter on the Configuration page: the error shows, the old value stays
+
+    @Test
+    @Order(6)
+    void aBadParameterOnTheConfigurationPageIsRefusedAndTheModuleKeepsItsValue() throws Exception {
+        String before = parameter("rust_module_parameters", "my_i32");
+        saveParameter("my_i32", "abc");
+        WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.xpath("//div[contains(@class,'ui-dialog') and contains(., 'EINVAL')]")));
+        assertTrue(error.getText().contains("my_i32"), error.getText());
+        shot("6a-configuration-einval");
+        assertEquals(before, parameter("rust_module_parameters", "my_i32"));
+        assertEquals("live", moduleState("rust_module_parameters"));
+
+        // a good value goes through the same page and reaches the running module
+        String good = before.equals("43") ? "44" : "43";
+        saveParameter("my_i32", good);
+        wait.until(d -> {
+            try {
+                return parameter("rust_module_parameters", "my_i32").equals(good);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        driver.get(base + "/system/console/modules");
+        wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("tr[data-module='rust_module_parameters'] [data-parameter='my_i32'][data-value='" + good + "']")));
+        shot("6b-modules-parameter-changed");
+    }
+
+    // ---- helpers
+
+    private void saveParameter(String name, String value) {
+        driver.get(base + "/system/console/configMgr/rust_module_parameters");
+        WebElement field = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[name='" + name + "']")));
+        field.clear();
+        field.sendKeys(value);
+        driver.findElement(By.xpath("//div[contains(@class,'ui-dialog-buttonpane')]//button[normalize-space()='Save']")).click();
+    }
+
+    private WebElement awaitRow(String device) {
+        return wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-device='" + device + "']")));
+    }
+
+    private static String cell(WebElement row, int index) {
+        return row.findElements(By.tagName("td")).get(index).getText();
+    }
+
+    private void bundleAction(String symbolicName, String title) {
+        By action = By.xpath("//tr[.//span[@class='symName' and normalize-space()='" + symbolicName + "']]"
+                + "//li[@title='" + title + "' and not(contains(@class,'ui-helper-hidden'))]");
+        wait.until(ExpectedConditions.elementToBeClickable(action)).click();
+    }
+
+    private void awaitBundleState(String symbolicName, String state) {
+        By cell = By.xpath("//tr[.//span[@class='symName' and normalize-space()='" + symbolicName + "']]/td[5]");
+        wait.until(ExpectedConditions.textToBe(cell, state));
+    }
+
+    private void unloadOnPage(String module, boolean force) {
+        WebElement row = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-module='" + module + "']")));
+        if (force) {
+            row.findElement(By.className("module-force")).click();
+        }
+        // clear the last message, so the wait below sees this click's answer
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('modules-message').removeAttribute('data-ok');");
+        row.findElement(By.className("module-unload")).click();
+    }
+
+    private WebElement awaitMessage(boolean ok, String text) {
+        By message = By.cssSelector("#modules-message[data-ok='" + ok + "']");
+        wait.until(d -> !d.findElements(message).isEmpty() && d.findElement(message).getText().contains(text));
+        return driver.findElement(message);
+    }
+
+    private String parameter(String module, String name) throws Exception {
+        String json = get("/system/console/modules.json");
+        Matcher m = Pattern.compile("\"name\":\"" + module + "\".*?\"parameters\":\\[(.*?)\\]\\}").matcher(json);
+        assertTrue(m.find(), json);
+        Matcher p = Pattern.compile("\"name\":\"" + name + "\"[^}]*\"value\":\"([^\"]*)\"").matcher(m.group(1));
+        assertTrue(p.find(), m.group(1));
+        return p.group(1);
+    }
+
+    private String moduleState(String module) throws Exception {
+        Matcher m = Pattern.compile("\"name\":\"" + module + "\",\"state\":\"(\\w+)\"").matcher(get("/system/console/modules.json"));
+        return m.find() ? m.group(1) : "absent";
+    }
+
+    private String get(String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", basic(user + ":" + password)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    private static String basic(String login) {
+        return "Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void shot(String name) throws IOException {
+        Files.write(SHOTS.resolve("webconsole-" + name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
+    }
+
+    private String output() {
+        synchronized (out) {
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private Matcher awaitOutput(Pattern pattern) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            Matcher m = pattern.matcher(output());
+            if (m.find()) {
+                return m;
+            }
+            if (System.nanoTime() > end || !host.isAlive()) {
+                host.destroyForcibly();
+                throw new AssertionError("no '" + pattern + "' from the host; it printed:\n" + output());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean devfsUsable() {
+        return Files.exists(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
