@@ -37,7 +37,8 @@ import org.osgi.service.component.annotations.Reference;
  *
  * <p>Endpoints, for scripts too:
  * <ul>
- * <li>{@code GET modules.json}: {@code {"modules":[{"name","state","bundleId","symbolicName",
+ * <li>{@code GET modules.json}: {@code {"modules":[{"name","state","supervised","restarts","stuckThreads",
+ *     "lastFailure","bundleId","symbolicName",
  *     "version","location","size","openFiles","users","useCount","author","description",
  *     "license","alias","devices","parameters":[{"name","type","description","readonly","value"}]}]}}
  * <li>{@code POST modules} with {@code action=load}, a multipart part {@code jar} (the driver's
@@ -182,6 +183,11 @@ public final class ModulesPage extends HttpServlet {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("name", m.name());
             row.put("state", m.state().label());
+            row.put("supervised", m.supervised());
+            row.put("restarts", m.restarts());
+            row.put("stuckThreads", m.stuckThreads());
+            row.put("lastFailure", m.lastFailure() == null ? null : m.lastFailure().kind() + ": "
+                    + m.lastFailure().reason() + " at " + java.time.Instant.ofEpochMilli(m.lastFailure().timeMillis()));
             row.put("bundleId", m.bundleId());
             row.put("symbolicName", m.symbolicName());
             row.put("version", m.version());

@@ -48,6 +48,10 @@
     var state = el('td', m.state);
     state.setAttribute('data-state', m.state);
     tr.appendChild(state);
+    // the supervisor's view: restarts so far, stuck threads left behind, the last failure
+    tr.appendChild(el('td', (m.supervised ? String(m.restarts) : 'unsupervised')
+        + (m.stuckThreads ? ', ' + m.stuckThreads + ' stuck thread' + (m.stuckThreads > 1 ? 's' : '') : '')
+        + (m.lastFailure ? '; last failure ' + m.lastFailure : '')));
     tr.appendChild(el('td', m.useCount + (m.users.length ? ' ' + m.users.join(',') : '')
         + (m.openFiles ? ' (' + m.openFiles + ' open file' + (m.openFiles > 1 ? 's' : '') + ')' : '')));
     tr.appendChild(el('td', m.devices.join(' ')));
