@@ -45,16 +45,19 @@ import org.osgi.service.event.EventAdmin;
  * hung driver module, restarts it with back-off, keeps its numbers while it is down, and gives up
  * when it keeps failing.
  *
- * <p>Detection: an init that throws ({@link #initFailed}, from {@link InitFailureWatcher} or a
+ * <p>Detection: an init that throws ({@link #initFailed}, from {@link InitFailureWatcher}, or a
  * restart's own wait); {@code fault_threshold} operation faults within {@code fault_window_ms}
- * ({@link #driverFault}, from {@link CharDevice#fault}); the watchdog (every {@link #TICK_MS}):
- * an operation in flight on a file whose operation count has not moved for {@code watchdog_ms},
- * with a thread inside the driver's code that is not parked in a kernel wait
- * ({@link StuckThreads#running}). The I/O path pays one opaque store per operation
- * ({@code OpenFileImpl.opSeq}); the stack scan runs only for such a candidate.
+ * ({@link #driverFault}, from {@link CharDevice#fault}); the watchdog (every {@link #TICK_MS}): a
+ * file whose operation count has not moved for {@code watchdog_ms} while an operation is in
+ * flight, and whose last entrant ({@link OpenFileImpl#lastEntrant}) runs in the driver's code, not
+ * parked in a kernel wait, on two ticks in a row ({@link StuckThreads#runningInDriver}); and a
+ * {@link HeartbeatImpl} past its period. The I/O path pays two opaque stores per operation and a
+ * load on exit; only the suspect thread's stack is taken.
  *
- * <p>Restart = stop (transient) → refresh → start, on the supervisor's threads, under the module
- * manager's lock (one load, unload or restart at a time). Stop revokes the devices as an unload
+ * <p>Restart = reserve → stop (transient) → back-off → refresh → start, on the supervisor's
+ * threads, under the module manager's lock (one load, unload or restart at a time); each step
+ * carries its module's generation, and a step overtaken by an unload, a new load, an uninstall or
+ * a dev:restart does nothing. Stop revokes the devices as an unload
  * does (open files ENODEV, blocked callers woken, stuck threads abandoned after the revoke
  * timeout and counted). Refresh, not update: it throws the old class loader away and makes a
  * new one from the revision already installed, so the bytes that run are the bytes that were
