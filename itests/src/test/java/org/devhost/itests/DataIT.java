@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -46,10 +47,17 @@ public class DataIT {
     }
 
     private final ExecutorService threads = Executors.newCachedThreadPool();
+    private List<String> supervisor;
+
+    @org.junit.Before
+    public void watchTheSupervisor() {
+        supervisor = SupervisorEvents.record(getClass());
+    }
 
     @After
     public void stop() {
         threads.shutdownNow();
+        assertEquals("no module was restarted by the supervisor", List.of(), supervisor);
     }
 
     /** The writer's bytes: a seeded stream, so both sides can compute it. */

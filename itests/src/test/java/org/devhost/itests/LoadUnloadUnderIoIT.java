@@ -56,17 +56,20 @@ public class LoadUnloadUnderIoIT {
     private Probe probe;
     private DeviceRegistry registry;
     private final ExecutorService threads = Executors.newCachedThreadPool();
+    private List<String> supervisor;
 
     @Before
     public void setUp() throws Exception {
         probe = new Probe(getClass());
         registry = probe.registry();
+        supervisor = SupervisorEvents.record(getClass());
     }
 
     @After
     public void tearDown() {
         threads.shutdownNow();
         System.clearProperty("itest.deactivate");
+        assertEquals("no module was restarted by the supervisor", List.of(), supervisor);
     }
 
     private Bundle loadCounting() throws Exception {

@@ -58,6 +58,18 @@ public interface DeviceRegistry {
     /** A wait queue whose waiters hold {@code lock}; see {@link WaitQueue}. */
     WaitQueue newWaitQueue(Lock lock);
 
+    /**
+     * Asks the supervisor to watch this module by heartbeat: the driver must call {@link
+     * Heartbeat#beat()} at least once every {@code periodMillis}, else the module is treated as
+     * hung and restarted (when it is supervised; see {@link Heartbeat}). The first period starts
+     * now.
+     *
+     * @param periodMillis 1 or more; the supervisor looks every 250 ms
+     * @throws KernelException EINVAL for a period below 1; ENODEV when the module is unloading
+     * @since 1.5
+     */
+    Heartbeat heartbeat(long periodMillis);
+
     /** Every registered device, ordered by number. */
     List<Device> devices();
 

@@ -55,7 +55,8 @@ public record ModuleStatus(String name, ModuleInfo info, long bundleId, String s
      * A crash or hang the supervisor saw.
      *
      * @param kind {@code init} (init threw), {@code faults} (operations threw above the
-     *     threshold), {@code hang} (an operation ran in the driver past the watchdog limit)
+     *     threshold), {@code hang} (an operation ran in the driver past the watchdog limit),
+     *     {@code heartbeat} (a {@link Heartbeat} was not called within its period)
      * @param reason one sentence
      * @param timeMillis when, in {@link System#currentTimeMillis()} terms
      * @param summary the exception or stack position behind it, one line

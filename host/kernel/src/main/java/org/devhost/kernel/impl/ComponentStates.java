@@ -63,7 +63,14 @@ final class ComponentStates {
     }
 
     private static String firstLine(String trace) {
+        // A constructor that threw reaches SCR wrapped (InvocationTargetException): the driver's
+        // own exception is the last "Caused by:".
         String line = trace.lines().findFirst().orElse(trace);
+        for (String l : (Iterable<String>) trace.lines()::iterator) {
+            if (l.startsWith("Caused by: ")) {
+                line = l.substring("Caused by: ".length());
+            }
+        }
         int colon = line.indexOf(": ");
         return colon > 0 && line.substring(0, colon).matches("[\\w.$]+") ? line.substring(colon + 2) : line;
     }

@@ -35,6 +35,11 @@ final class DeviceTable {
     static final int DYNAMIC_HIGH_LAST = 384;
 
     private final Object lock = new Object();
+    /**
+     * The open heartbeats of every module ({@link HeartbeatImpl}): kept here because the table is
+     * the one kernel object every module context reaches; the supervisor's watchdog reads it.
+     */
+    final java.util.Set<HeartbeatImpl> heartbeats = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final TreeMap<Long, Region> regions = new TreeMap<>();
     private final BitSet miscMinors = new BitSet();
     private final Map<Integer, CharDevice> byNumber = new ConcurrentHashMap<>();

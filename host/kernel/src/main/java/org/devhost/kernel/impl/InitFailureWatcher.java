@@ -89,9 +89,12 @@ public final class InitFailureWatcher implements LogListener {
                 switch (state(bundle)) {
                     case FAILED -> {
                         module.log("ERROR", "init failed: " + reason, null);
-                        module.reapAfterFailedInit();
                         Supervisor s = core.supervisor();
-                        if (s != null) {
+                        // A module the supervisor will restart keeps its numbers: reserve them
+                        // before the reap below gives them back to the pool.
+                        boolean restarts = s != null && s.reserveBeforeReap(bundle);
+                        module.reapAfterFailedInit();
+                        if (restarts) {
                             s.initFailed(bundle, reason);
                         }
                     }

@@ -116,12 +116,7 @@ public final class ModuleManagerComponent implements ModuleManager {
             } catch (BundleException e) {
                 throw new KernelException(Errno.EINVAL, module + ": cannot start (" + e.getMessage() + ")");
             }
-            String failure;
-            try {
-                failure = ComponentStates.awaitInit(scr, b);
-            } finally {
-                supervisor.loading(b, false);
-            }
+            String failure = ComponentStates.awaitInit(scr, b);
             if (failure != null) {
                 throw new KernelException(ComponentStates.errnoOf(failure), module + ": init failed: " + failure + "; unloaded");
             }
@@ -142,6 +137,9 @@ public final class ModuleManagerComponent implements ModuleManager {
                 throw new KernelException(Errno.EINTR, module + ": load interrupted while init ran; unloaded");
             }
             throw sneaky(e);
+        } finally {
+            // Only now: an init failure the watcher reports late is this load's (rolled back above), not a crash.
+            supervisor.loading(b, false);
         }
     }
 

@@ -53,6 +53,11 @@ final class ModuleRegistry implements DeviceRegistry {
     }
 
     @Override
+    public org.devhost.kernel.Heartbeat heartbeat(long periodMillis) {
+        return HeartbeatImpl.start(module, periodMillis);
+    }
+
+    @Override
     public List<Device> devices() {
         return module.table().devices();
     }

@@ -53,10 +53,24 @@ final class OpenFileImpl implements OpenFile, File {
      */
     @SuppressWarnings("unused") // read and written through OP_SEQ
     private int opSeq;
+    /**
+     * The thread that entered the last operation, while that operation runs; null once it has
+     * left. For the watchdog: when {@code opSeq} has stood still for the limit, this thread has
+     * been in its operation at least that long, and its stack says whether it runs in the driver
+     * or is parked in a kernel wait. Only the thread that stored itself clears it (on its exit),
+     * so a non-null value is a thread still in an operation of this file; a race of two callers
+     * can leave it null (a hang then goes unseen until the next operation), never wrong. Opaque
+     * accesses: one plain store on entry, one load and compare on exit.
+     */
+    @SuppressWarnings("unused") // read and written through OWNER
+    private Thread owner;
     private static final java.lang.invoke.VarHandle OP_SEQ;
+    private static final java.lang.invoke.VarHandle OWNER;
     static {
         try {
-            OP_SEQ = java.lang.invoke.MethodHandles.lookup().findVarHandle(OpenFileImpl.class, "opSeq", int.class);
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            OP_SEQ = l.findVarHandle(OpenFileImpl.class, "opSeq", int.class);
+            OWNER = l.findVarHandle(OpenFileImpl.class, "owner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -125,6 +139,7 @@ final class OpenFileImpl implements OpenFile, File {
             }
         } while (!refs.compareAndSet(r, r + 1));
         OP_SEQ.setOpaque(this, (int) OP_SEQ.getOpaque(this) + 1);
+        OWNER.setOpaque(this, Thread.currentThread());
         if (device.isRevoked()) {
             exit();
             throw device.gone(what);
@@ -132,6 +147,9 @@ final class OpenFileImpl implements OpenFile, File {
     }
 
     private void exit() {
+        if (OWNER.getOpaque(this) == Thread.currentThread()) {
+            OWNER.setOpaque(this, null);
+        }
         if (refs.decrementAndGet() == 0) {
             release();
         }
@@ -140,6 +158,11 @@ final class OpenFileImpl implements OpenFile, File {
     /** Operations entered so far (see {@code opSeq}). */
     int operationsEntered() {
         return (int) OP_SEQ.getOpaque(this);
+    }
+
+    /** The thread in the last operation entered, while it runs (see {@code owner}), or null. */
+    Thread lastEntrant() {
+        return (Thread) OWNER.getOpaque(this);
     }
 
     /** Whether an operation of this file is in the driver now (or parked in a kernel wait). */

@@ -47,6 +47,11 @@ public final class RegistryComponent implements DeviceRegistry {
     }
 
     @Override
+    public org.devhost.kernel.Heartbeat heartbeat(long periodMillis) {
+        return registry.heartbeat(periodMillis);
+    }
+
+    @Override
     public String moduleName() {
         return registry.moduleName();
     }

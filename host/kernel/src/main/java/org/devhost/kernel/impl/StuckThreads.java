@@ -43,6 +43,35 @@ final class StuckThreads {
         return found;
     }
 
+    /**
+     * Whether {@code t}, a thread known to be in an operation on a device of {@code ops}, runs in
+     * the driver's code now rather than being parked in a kernel wait: the watchdog's test for the
+     * one thread it suspects (one stack, not every thread's).
+     */
+    static boolean runningInDriver(Thread t, Object ops) {
+        StackTraceElement[] stack = t.getStackTrace();
+        if (stack.length == 0 || parked(t, stack)) {
+            return false; // ended, or waiting as it should
+        }
+        String[] driver = driverOf(ops);
+        boolean wholePackage = driver[1] != null;
+        for (StackTraceElement f : stack) {
+            String c = f.getClassName();
+            if (c.equals(driver[0]) || c.startsWith(driver[0] + "$") || (wholePackage && c.startsWith(driver[1] + "."))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {top-level class of ops, its package when the whole package counts as the driver's, else null}. */
+    private static String[] driverOf(Object ops) {
+        String name = ops.getClass().getName();
+        String top = name.contains("$") ? name.substring(0, name.indexOf('$')) : name;
+        String pkg = ops.getClass().getPackageName();
+        return new String[] {top, !pkg.isEmpty() && !pkg.startsWith("org.devhost.kernel") ? pkg : null};
+    }
+
     private static boolean inFileOperation(Thread t) {
         for (StackTraceElement f : t.getStackTrace()) {
             if (f.getClassName().equals(OpenFileImpl.class.getName())) {

@@ -25,7 +25,9 @@ import org.devhost.kernel.ModuleManager;
 import org.devhost.kernel.ModuleStatus;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
@@ -43,16 +45,19 @@ import org.osgi.service.event.EventAdmin;
  * hung driver module, restarts it with back-off, keeps its numbers while it is down, and gives up
  * when it keeps failing.
  *
- * <p>Detection: an init that throws ({@link #initFailed}, from {@link InitFailureWatcher} or a
+ * <p>Detection: an init that throws ({@link #initFailed}, from {@link InitFailureWatcher}, or a
  * restart's own wait); {@code fault_threshold} operation faults within {@code fault_window_ms}
- * ({@link #driverFault}, from {@link CharDevice#fault}); the watchdog (every {@link #TICK_MS}):
- * an operation in flight on a file whose operation count has not moved for {@code watchdog_ms},
- * with a thread inside the driver's code that is not parked in a kernel wait
- * ({@link StuckThreads#running}). The I/O path pays one opaque store per operation
- * ({@code OpenFileImpl.opSeq}); the stack scan runs only for such a candidate.
+ * ({@link #driverFault}, from {@link CharDevice#fault}); the watchdog (every {@link #TICK_MS}): a
+ * file whose operation count has not moved for {@code watchdog_ms} while an operation is in
+ * flight, and whose last entrant ({@link OpenFileImpl#lastEntrant}) runs in the driver's code, not
+ * parked in a kernel wait, on two ticks in a row ({@link StuckThreads#runningInDriver}); and a
+ * {@link HeartbeatImpl} past its period. The I/O path pays two opaque stores per operation and a
+ * load on exit; only the suspect thread's stack is taken.
  *
- * <p>Restart = stop (transient) → refresh → start, on the supervisor's threads, under the module
- * manager's lock (one load, unload or restart at a time). Stop revokes the devices as an unload
+ * <p>Restart = reserve → stop (transient) → back-off → refresh → start, on the supervisor's
+ * threads, under the module manager's lock (one load, unload or restart at a time); each step
+ * carries its module's generation, and a step overtaken by an unload, a new load, an uninstall or
+ * a dev:restart does nothing. Stop revokes the devices as an unload
  * does (open files ENODEV, blocked callers woken, stuck threads abandoned after the revoke
  * timeout and counted). Refresh, not update: it throws the old class loader away and makes a
  * new one from the revision already installed, so the bytes that run are the bytes that were
@@ -102,8 +107,18 @@ public final class Supervisor {
             return t;
         });
         threads.scheduleWithFixedDelay(this::watchdog, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        // However a module's bundle goes (rmmod, Felix uninstall, the deploy folder), what the
+        // supervisor held for it goes too: its reservation and any restart still pending.
+        uninstalls = e -> {
+            if (e.getType() == BundleEvent.UNINSTALLED) {
+                ModuleInfo.of(e.getBundle()).ifPresent(i -> forgetIfBundle(i.name(), e.getBundle()));
+            }
+        };
+        context.addBundleListener(uninstalls);
         core.supervisor(this);
     }
+
+    private final BundleListener uninstalls;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPolicy(SupervisionPolicyConfig p) {
@@ -116,6 +131,7 @@ public final class Supervisor {
 
     @Deactivate
     void deactivate() {
+        context.removeBundleListener(uninstalls);
         core.supervisor(null);
         threads.shutdownNow();
     }
@@ -170,13 +186,30 @@ public final class Supervisor {
         final Deque<Long> restartTimes = new ArrayDeque<>();
         final Deque<Long> faults = new ArrayDeque<>();
         ScheduledFuture<?> pending;
+        /**
+         * Bumped by {@link #restartNow} and {@link #forget}: a lifecycle task that was scheduled
+         * under an older value has been overtaken (a manual restart, an unload) and does nothing.
+         */
+        int generation;
         /** Threads already counted as stuck, so a later scan does not count them again. */
         final Set<Thread> counted = Collections.newSetFromMap(new WeakHashMap<>());
-        /** Watchdog: per file in flight, {operation count, since (nanos)}. Touched by the watchdog thread only. */
-        final Map<OpenFileImpl, long[]> seen = new WeakHashMap<>();
+        /** Watchdog: per file in flight, what it saw last. Touched by the watchdog thread only. */
+        final Map<OpenFileImpl, Seen> seen = new WeakHashMap<>();
 
         Watch(String name) {
             this.name = name;
+        }
+    }
+
+    /** The watchdog's memory of one file: its operation count, since when, and ticks seen running past the limit. */
+    static final class Seen {
+        final int seq;
+        final long sinceNanos;
+        int strikes;
+
+        Seen(int seq, long sinceNanos) {
+            this.seq = seq;
+            this.sinceNanos = sinceNanos;
         }
     }
 
@@ -213,12 +246,21 @@ public final class Supervisor {
         Watch w = watches.remove(module);
         if (w != null) {
             synchronized (w) {
+                w.generation++;
                 if (w.pending != null) {
                     w.pending.cancel(false);
                 }
             }
         }
         core.table().unreserve(module);
+    }
+
+    /** The module's bundle was uninstalled: forget it, unless another bundle is that module now. */
+    private void forgetIfBundle(String module, Bundle gone) {
+        Bundle now = ModuleInfo.find(context, module).orElse(null);
+        if (now == null || now.getBundleId() == gone.getBundleId()) {
+            forget(module);
+        }
     }
 
     // ---- detection ----
@@ -250,14 +292,49 @@ public final class Supervisor {
                 + error.getClass().getSimpleName() + ")", String.valueOf(error), "CRASHED");
     }
 
+    /**
+     * InitFailureWatcher found a failed init and is about to release what it registered: when
+     * this is a crash the supervisor will handle (a live, supervised module, not in a load or a
+     * restart of its own), reserve the module's numbers first and say so.
+     */
+    boolean reserveBeforeReap(Bundle bundle) {
+        if (loading.contains(bundle.getBundleId()) || bundle.getState() == Bundle.UNINSTALLED) {
+            return false;
+        }
+        String module = ModuleInfo.of(bundle).map(ModuleInfo::name).orElse(null);
+        if (module == null || !policy(module).enabled()) {
+            return false;
+        }
+        Watch w = watches.get(module);
+        if (w != null) {
+            synchronized (w) {
+                if (w.state != ModuleStatus.State.LIVE) {
+                    return false;
+                }
+            }
+        }
+        core.table().reserve(module);
+        return true;
+    }
+
     /** An init of the module's bundle threw (InitFailureWatcher saw it), outside any load. */
     void initFailed(Bundle bundle, String reason) {
-        if (loading.contains(bundle.getBundleId())) {
+        // A load or a restart waits for its own init and reports it; the watcher sees the same
+        // failure later, and counting it twice would skip a back-off step.
+        if (loading.contains(bundle.getBundleId()) || bundle.getState() == Bundle.UNINSTALLED) {
             return;
         }
         ModuleInfo.of(bundle).ifPresent(i -> crash(i.name(), "init", "init failed: " + reason, reason, "CRASHED"));
     }
 
+    /**
+     * Every {@link #TICK_MS}: for each file of a supervised module with an operation in flight,
+     * when its operation count has stood still for {@code watchdog_ms}, the thread that entered
+     * that operation ({@link OpenFileImpl#lastEntrant}) has been in it at least that long. If that
+     * thread is running in the driver's code (not parked in a kernel wait) on two ticks in a row,
+     * it is a hang. A blocked reader is parked in a {@code WaitQueue}: never a hang, however long
+     * it waits. Then every open heartbeat that is past its period is a hang too.
+     */
     private void watchdog() {
         try {
             Map<String, List<CharDevice>> byModule = new HashMap<>();
@@ -271,31 +348,51 @@ public final class Supervisor {
                     continue;
                 }
                 Watch w = watch(e.getKey());
+                scan:
                 for (CharDevice d : e.getValue()) {
                     for (OpenFileImpl f : d.files()) {
                         if (!f.operationInFlight()) {
                             w.seen.remove(f);
                             continue;
                         }
-                        long seq = f.operationsEntered();
-                        long[] s = w.seen.get(f);
-                        if (s == null || s[0] != seq) {
-                            w.seen.put(f, new long[] {seq, now});
-                        } else if (now - s[1] >= p.watchdogMs() * 1_000_000L) {
-                            List<Thread> running = StuckThreads.running(d.ops);
-                            if (running.isEmpty()) {
-                                s[1] = now; // parked in a kernel wait: normal; look again after another limit
-                            } else {
-                                w.seen.clear();
-                                Thread t = running.get(0);
-                                StackTraceElement[] st = t.getStackTrace();
-                                crash(e.getKey(), "hang", "an operation on " + d.name() + " has run in the driver for more than "
-                                        + p.watchdogMs() + " ms", "'" + t.getName() + "' at " + (st.length == 0 ? "?" : st[0]),
-                                        "HUNG");
-                                break;
-                            }
+                        int seq = f.operationsEntered();
+                        Seen s = w.seen.get(f);
+                        if (s == null || s.seq != seq) {
+                            w.seen.put(f, new Seen(seq, now));
+                            continue;
                         }
+                        if (now - s.sinceNanos < p.watchdogMs() * 1_000_000L) {
+                            continue;
+                        }
+                        Thread t = f.lastEntrant();
+                        if (t == null || !StuckThreads.runningInDriver(t, d.ops)) {
+                            s.strikes = 0; // parked in a kernel wait (normal), or not ours to judge
+                            continue;
+                        }
+                        if (++s.strikes < 2) {
+                            continue; // a waiter caught between two waits is not a hang: look once more
+                        }
+                        w.seen.clear();
+                        StackTraceElement[] st = t.getStackTrace();
+                        crash(e.getKey(), "hang", "an operation on " + d.name() + " has run in the driver for more than "
+                                + p.watchdogMs() + " ms", "'" + t.getName() + "' at " + (st.length == 0 ? "?" : st[0]),
+                                "HUNG");
+                        break scan;
                     }
+                }
+            }
+            for (HeartbeatImpl h : core.table().heartbeats) {
+                long late = h.overdueMillis(now);
+                if (late < 0) {
+                    continue;
+                }
+                h.reset(now); // one report per missed period
+                if (policy(h.module()).enabled()) {
+                    crash(h.module(), "heartbeat", "no heartbeat for " + late + " ms (period " + h.periodMillis() + " ms)",
+                            "missed heartbeat", "HUNG");
+                } else {
+                    core.log("WARN", h.module(), "no heartbeat for " + late + " ms (period " + h.periodMillis()
+                            + " ms); not supervised, so nothing is done", null);
                 }
             }
         } catch (RuntimeException e) {
@@ -311,6 +408,14 @@ public final class Supervisor {
      * supervisor's threads (the caller may be a thread inside the driver).
      */
     void crash(String module, String kind, String reason, String summary, String topic) {
+        crash(module, kind, reason, summary, topic, false);
+    }
+
+    /**
+     * @param restartFailed the init of a restart this supervisor ran failed: the module is
+     *     RESTARTING, not LIVE, and this is the next step of the same run of restarts
+     */
+    private void crash(String module, String kind, String reason, String summary, String topic, boolean restartFailed) {
         Policy p = policy(module);
         Bundle b = ModuleInfo.find(context, module).orElse(null);
         if (b == null || !p.enabled()) {
@@ -320,12 +425,10 @@ public final class Supervisor {
         long delay;
         boolean giveUp;
         int restarts;
+        int gen;
         synchronized (w) {
-            if (w.state != ModuleStatus.State.LIVE && !"init".equals(kind)) {
-                return; // already being handled
-            }
-            if (w.state == ModuleStatus.State.FAILED) {
-                return;
+            if (w.state != (restartFailed ? ModuleStatus.State.RESTARTING : ModuleStatus.State.LIVE)) {
+                return; // already being handled, or given up
             }
             long now = System.nanoTime();
             if (w.state == ModuleStatus.State.LIVE && now - w.liveSinceNanos >= p.healthyAfterMs() * 1_000_000L) {
@@ -345,22 +448,25 @@ public final class Supervisor {
             }
             restarts = w.restarts;
             w.state = giveUp ? ModuleStatus.State.FAILED : ModuleStatus.State.RESTARTING;
+            gen = w.generation;
         }
         core.log("ERROR", module, topic.toLowerCase(java.util.Locale.ROOT) + ": " + reason + " (" + summary + ")", null);
         post(topic, module, kind, reason, restarts, -1);
         if (giveUp) {
-            submit(() -> giveUp(b, w, p));
+            submit(() -> giveUp(b, w, p, gen));
             return;
         }
         // Reserve before the stop takes the devices away, so the numbers are never free.
         core.table().reserve(module);
         submit(() -> {
-            stopForRestart(b, w);
+            if (!stopForRestart(b, w, gen)) {
+                return;
+            }
             core.log("WARN", module, "restarting in " + delay + " ms (restart " + restarts + ")", null);
             post("RESTARTING", module, kind, reason, restarts, delay);
             synchronized (w) {
-                if (w.state == ModuleStatus.State.RESTARTING) {
-                    w.pending = threads.schedule(() -> restart(b, w), delay, TimeUnit.MILLISECONDS);
+                if (w.state == ModuleStatus.State.RESTARTING && w.generation == gen) {
+                    w.pending = threads.schedule(() -> restart(b, w, gen), delay, TimeUnit.MILLISECONDS);
                 }
             }
         });
@@ -374,8 +480,40 @@ public final class Supervisor {
         }
     }
 
-    /** Stops the bundle (revoking its devices) and counts the threads left running in its code. */
-    private void stopForRestart(Bundle b, Watch w) {
+    /**
+     * Whether a lifecycle step scheduled at generation {@code gen} has been overtaken (a manual
+     * restart, an unload, a new load, the bundle uninstalled). If so, a reservation made for it
+     * that nobody else needs goes. The caller holds {@link #moduleLock}.
+     */
+    private boolean overtaken(Bundle b, Watch w, int gen) {
+        boolean stale;
+        synchronized (w) {
+            stale = w.generation != gen;
+        }
+        stale |= watches.get(w.name) != w || b.getState() == Bundle.UNINSTALLED;
+        if (stale) {
+            Watch now = watches.get(w.name);
+            boolean down;
+            if (now == null) {
+                down = false;
+            } else {
+                synchronized (now) {
+                    down = now.state == ModuleStatus.State.RESTARTING;
+                }
+            }
+            if (!down) {
+                core.table().unreserve(w.name);
+            }
+        }
+        return stale;
+    }
+
+    /**
+     * Stops the bundle (revoking its devices) and counts the threads left running in its code.
+     *
+     * @return false when the step was overtaken (see {@link #overtaken}) and nothing was done
+     */
+    private boolean stopForRestart(Bundle b, Watch w, int gen) {
         List<Object> ops = new java.util.ArrayList<>();
         for (Device d : core.devices()) {
             if (d.module().equals(w.name)) {
@@ -384,6 +522,9 @@ public final class Supervisor {
         }
         moduleLock.lock();
         try {
+            if (overtaken(b, w, gen)) {
+                return false;
+            }
             if (b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING) {
                 b.stop(Bundle.STOP_TRANSIENT);
             }
@@ -392,6 +533,12 @@ public final class Supervisor {
         } finally {
             moduleLock.unlock();
         }
+        countStuck(w, ops);
+        return true;
+    }
+
+    /** Counts (once each) the threads still running in the code of {@code ops} after a stop: abandoned. */
+    private void countStuck(Watch w, List<Object> ops) {
         int abandoned = 0;
         for (Object o : ops) {
             for (Thread t : StuckThreads.running(o)) {
@@ -408,8 +555,11 @@ public final class Supervisor {
         }
     }
 
-    private void restart(Bundle b, Watch w) {
-        String failure;
+    /**
+     * The scheduled restart: refresh and start under {@link #moduleLock}, and record the outcome
+     * before letting go of it, so that an unload never sees a module half restarted.
+     */
+    private void restart(Bundle b, Watch w, int gen) {
         moduleLock.lock();
         try {
             synchronized (w) {
@@ -417,25 +567,25 @@ public final class Supervisor {
                     return;
                 }
             }
-            if (b.getState() == Bundle.UNINSTALLED) {
+            if (overtaken(b, w, gen)) {
                 return;
             }
-            failure = refreshAndStart(b);
+            String failure = refreshAndStart(b);
+            if (failure == null) {
+                int restarts;
+                synchronized (w) {
+                    w.state = ModuleStatus.State.LIVE;
+                    w.liveSinceNanos = System.nanoTime();
+                    restarts = w.restarts;
+                }
+                core.table().unreserve(w.name);
+                core.log("INFO", w.name, "restarted (restart " + restarts + ")", null);
+                post("RESTARTED", w.name, null, null, restarts, -1);
+            } else {
+                crash(w.name, "init", "init failed: " + failure, failure, "CRASHED", true);
+            }
         } finally {
             moduleLock.unlock();
-        }
-        if (failure == null) {
-            int restarts;
-            synchronized (w) {
-                w.state = ModuleStatus.State.LIVE;
-                w.liveSinceNanos = System.nanoTime();
-                restarts = w.restarts;
-            }
-            core.table().unreserve(w.name);
-            core.log("INFO", w.name, "restarted (restart " + restarts + ")", null);
-            post("RESTARTED", w.name, null, null, restarts, -1);
-        } else {
-            crash(w.name, "init", "init failed: " + failure, failure, "CRASHED");
         }
     }
 
@@ -470,8 +620,10 @@ public final class Supervisor {
         }
     }
 
-    private void giveUp(Bundle b, Watch w, Policy p) {
-        stopForRestart(b, w);
+    private void giveUp(Bundle b, Watch w, Policy p, int gen) {
+        if (!stopForRestart(b, w, gen)) {
+            return;
+        }
         core.table().unreserve(w.name);
         int restarts;
         synchronized (w) {
@@ -485,55 +637,68 @@ public final class Supervisor {
 
     /**
      * {@code dev:restart}: a restart now, whatever the state, with the counters started again.
-     * The caller holds no lock.
+     * Runs on the caller's thread under {@link #moduleLock}; a restart the supervisor had
+     * scheduled is overtaken and does nothing.
      */
     void restartNow(String module) {
         Bundle b = ModuleInfo.find(context, module).orElseThrow(() -> new KernelException(Errno.ENOENT,
                 "module " + module + " not found (give a module name from dev:lsmod)"));
         Watch w = watch(module);
-        int restarts;
-        synchronized (w) {
-            if (w.pending != null) {
-                w.pending.cancel(false);
-            }
-            w.restartTimes.clear();
-            w.step = 0;
-            w.state = ModuleStatus.State.RESTARTING;
-            restarts = ++w.restarts;
-        }
-        if (b.getState() == Bundle.ACTIVE) {
-            core.table().reserve(module);
-            stopForRestart(b, w);
-        }
-        post("RESTARTING", module, "manual", "dev:restart", restarts, 0);
-        String failure;
         moduleLock.lock();
         try {
-            failure = refreshAndStart(b);
+            int restarts;
+            synchronized (w) {
+                if (w.pending != null) {
+                    w.pending.cancel(false);
+                }
+                w.generation++;
+                w.restartTimes.clear();
+                w.step = 0;
+                w.state = ModuleStatus.State.RESTARTING;
+                restarts = ++w.restarts;
+            }
+            if (b.getState() == Bundle.ACTIVE) {
+                List<Object> ops = new java.util.ArrayList<>();
+                for (Device d : core.devices()) {
+                    if (d.module().equals(module)) {
+                        ops.add(((CharDevice) d).ops);
+                    }
+                }
+                core.table().reserve(module);
+                try {
+                    b.stop(Bundle.STOP_TRANSIENT);
+                } catch (BundleException | IllegalStateException e) {
+                    core.log("ERROR", module, "stopping for a restart failed: " + e, e);
+                }
+                countStuck(w, ops);
+            }
+            post("RESTARTING", module, "manual", "dev:restart", restarts, 0);
+            String failure = refreshAndStart(b);
+            core.table().unreserve(module);
+            if (failure != null) {
+                synchronized (w) {
+                    w.state = ModuleStatus.State.FAILED;
+                    w.lastFailure = new ModuleStatus.Failure("init", "init failed: " + failure, System.currentTimeMillis(), failure);
+                }
+                try {
+                    b.stop(Bundle.STOP_TRANSIENT);
+                } catch (BundleException | IllegalStateException ignored) {
+                    // it did not come up; nothing of it runs
+                }
+                core.log("ERROR", module, "restart by hand failed: " + failure + "; the module is FAILED", null);
+                post("FAILED", module, "init", failure, restarts, -1);
+                throw new KernelException(ComponentStates.errnoOf(failure), module + ": restart failed: " + failure
+                        + "; the module is FAILED");
+            }
+            synchronized (w) {
+                w.state = ModuleStatus.State.LIVE;
+                w.liveSinceNanos = System.nanoTime();
+            }
+            core.log("INFO", module, "restarted by hand (restart " + restarts + ")", null);
+            post("RESTARTED", module, "manual", null, restarts, -1);
         } finally {
             moduleLock.unlock();
         }
-        core.table().unreserve(module);
-        if (failure != null) {
-            synchronized (w) {
-                w.state = ModuleStatus.State.FAILED;
-                w.lastFailure = new ModuleStatus.Failure("init", "init failed: " + failure, System.currentTimeMillis(), failure);
-            }
-            try {
-                b.stop(Bundle.STOP_TRANSIENT);
-            } catch (BundleException | IllegalStateException ignored) {
-                // it did not come up; nothing of it runs
-            }
-            post("FAILED", module, "init", failure, restarts, -1);
-            throw new KernelException(ComponentStates.errnoOf(failure), module + ": restart failed: " + failure
-                    + "; the module is FAILED");
-        }
-        synchronized (w) {
-            w.state = ModuleStatus.State.LIVE;
-            w.liveSinceNanos = System.nanoTime();
-        }
-        core.log("INFO", module, "restarted by hand (restart " + restarts + ")", null);
-        post("RESTARTED", module, "manual", null, restarts, -1);
     }
 
     private void post(String topic, String module, String kind, String reason, int restarts, long backoffMs) {
