@@ -77,12 +77,10 @@ final class FuseServer {
     static final class Handle {
         final OpenFile file;
         final boolean seekable;
-        volatile int flags;
 
-        Handle(OpenFile file, boolean seekable, int flags) {
+        Handle(OpenFile file, boolean seekable) {
             this.file = file;
             this.seekable = seekable;
-            this.flags = flags;
         }
     }
 
@@ -583,7 +581,7 @@ final class FuseServer {
         OpenFile file = registry.open(n.device.number(), flags);
         boolean seekable = n.device.operations().contains(Operation.SEEK);
         long fh = nextHandle.getAndIncrement();
-        files.put(fh, new Handle(file, seekable, flags));
+        files.put(fh, new Handle(file, seekable));
         n.atimeNanos = Nodes.now();
         buf.putLong(out, fh);
         buf.putInt(out + 8, Fuse.FOPEN_DIRECT_IO | (seekable ? 0 : Fuse.FOPEN_NONSEEKABLE | Fuse.FOPEN_STREAM));
@@ -594,9 +592,8 @@ final class FuseServer {
     /** fcntl(F_SETFL) on the client's side reaches devfs as the flags of each read and write. */
     private static void statusFlags(Handle h, int fileFlags) {
         int wanted = fileFlags & (OpenFlags.O_NONBLOCK | OpenFlags.O_APPEND);
-        if (wanted != (h.flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_APPEND))) {
-            h.file.setStatusFlags(wanted);
-            h.flags = (h.flags & ~(OpenFlags.O_NONBLOCK | OpenFlags.O_APPEND)) | wanted;
+        if (wanted != (h.file.flags() & (OpenFlags.O_NONBLOCK | OpenFlags.O_APPEND))) {
+            h.file.setStatusFlags(wanted); // the open file's flags() shows them from here on
         }
     }
 

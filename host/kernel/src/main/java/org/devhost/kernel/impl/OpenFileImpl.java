@@ -198,74 +198,48 @@ final class OpenFileImpl implements OpenFile, File {
     // ---- the user's handle (device(), deviceName(), flags() and position() serve both sides) ----
 
     @Override
-    @SuppressWarnings("unchecked")
     public int read(ByteBuffer dst) {
-        if (!OpenFlags.readable(openFlags)) {
-            throw new KernelException(Errno.EBADF, "read " + device.name() + ": not open for reading");
+        int n = transfer(false, dst, position, "read");
+        if (n > 0) {
+            position += n;
         }
-        enter("read");
-        try {
-            int n = device.ops.read(data, this, dst, position);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        } catch (Throwable e) {
-            throw device.fault(e, "read");
-        } finally {
-            exit();
-        }
+        return n;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int write(ByteBuffer src) {
-        if (!OpenFlags.writable(openFlags)) {
-            throw new KernelException(Errno.EBADF, "write " + device.name() + ": not open for writing");
+        int n = transfer(true, src, position, "write");
+        if (n > 0) {
+            position += n;
         }
-        enter("write");
-        try {
-            int n = device.ops.write(data, this, src, position);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        } catch (Throwable e) {
-            throw device.fault(e, "write");
-        } finally {
-            exit();
-        }
+        return n;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int read(ByteBuffer dst, long at) {
-        if (!OpenFlags.readable(openFlags)) {
-            throw new KernelException(Errno.EBADF, "pread " + device.name() + ": not open for reading");
-        }
         positional("pread", at);
-        enter("read");
-        try {
-            return device.ops.read(data, this, dst, at);
-        } catch (Throwable e) {
-            throw device.fault(e, "read");
-        } finally {
-            exit();
-        }
+        return transfer(false, dst, at, "pread");
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int write(ByteBuffer src, long at) {
-        if (!OpenFlags.writable(openFlags)) {
-            throw new KernelException(Errno.EBADF, "pwrite " + device.name() + ": not open for writing");
-        }
         positional("pwrite", at);
-        enter("write");
+        return transfer(true, src, at, "pwrite");
+    }
+
+    /** One read or write by the driver at {@code at}; the callers keep the file position. */
+    @SuppressWarnings("unchecked")
+    private int transfer(boolean write, ByteBuffer buffer, long at, String call) {
+        if (write ? !OpenFlags.writable(openFlags) : !OpenFlags.readable(openFlags)) {
+            throw new KernelException(Errno.EBADF, call + " " + device.name() + ": not open for "
+                    + (write ? "writing" : "reading"));
+        }
+        String op = write ? "write" : "read";
+        enter(op);
         try {
-            return device.ops.write(data, this, src, at);
+            return write ? device.ops.write(data, this, buffer, at) : device.ops.read(data, this, buffer, at);
         } catch (Throwable e) {
-            throw device.fault(e, "write");
+            throw device.fault(e, op);
         } finally {
             exit();
         }
