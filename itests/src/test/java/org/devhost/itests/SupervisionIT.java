@@ -358,6 +358,79 @@ public class SupervisionIT {
         }
     }
 
+    /**
+     * A load runs init once. The module's parameters are its configuration (PID = module name),
+     * and Configuration Admin tells Declarative Services about a change later, on its own event
+     * thread: a load that deleted or rewrote that configuration would have its module torn down
+     * and initialised again when the news arrives (under load, after the load returned: an open
+     * right after insmod then failed with ENOENT). The test holds that thread for the whole load,
+     * so the news always comes late, for a first load, for a load with parameters and for a load
+     * without them after one with them.
+     */
+    @Test
+    public void aLoadRunsInitOnceEvenWhenConfigurationAdminReportsItLate() throws Exception {
+        ConfigurationGate gate = new ConfigurationGate();
+        probe.context.registerService(org.osgi.service.cm.ConfigurationListener.class, gate, null);
+        String flaky = System.getProperty("itest.flaky.jar");
+        List<Map<String, String>> loads = List.of(Map.of(), Map.of("itest_note", "first"), Map.of());
+        for (Map<String, String> parameters : loads) {
+            System.clearProperty(FlakyInit.INITS);
+            gate.close();
+            modules.load(flaky, parameters, null);
+            assertTrue("device right after " + parameters, registry.device("itest_flaky").isPresent());
+            gate.openAndDrain();
+            assertEquals("inits of the load with " + parameters, "1", System.getProperty(FlakyInit.INITS));
+            assertTrue(live("itest_flaky", "itest_flaky"));
+            assertEquals(parameters, probe.service(org.devhost.kernel.ModuleParameters.class).stored("itest_flaky"));
+            try (OpenFile f = registry.open("itest_flaky", OpenFlags.O_RDONLY)) {
+                assertTrue(f != null);
+            }
+            modules.unload("itest_flaky", false);
+        }
+    }
+
+    /**
+     * Holds Configuration Admin's event thread (which delivers every ConfigurationEvent, to every
+     * listener, in order) from {@link #close} until {@link #openAndDrain}, which returns once all
+     * events sent meanwhile have been delivered.
+     */
+    private final class ConfigurationGate implements org.osgi.service.cm.ConfigurationListener {
+        private final java.util.concurrent.Semaphore held = new java.util.concurrent.Semaphore(0);
+        private volatile java.util.concurrent.CountDownLatch release;
+        private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void configurationEvent(org.osgi.service.cm.ConfigurationEvent e) {
+            seen.add(e.getPid());
+            if (e.getPid().startsWith("itest.gate.close.")) {
+                held.release();
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        void close() throws Exception {
+            release = new java.util.concurrent.CountDownLatch(1);
+            send("itest.gate.close." + STAMP.incrementAndGet());
+            assertTrue("Configuration Admin's event thread held",
+                    held.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+
+        void openAndDrain() throws Exception {
+            release.countDown();
+            String marker = "itest.gate.drained." + STAMP.incrementAndGet();
+            send(marker);
+            Await.until("events up to " + marker + " delivered", () -> seen.contains(marker));
+        }
+
+        private void send(String pid) throws Exception {
+            configs.getConfiguration(pid, "?").update(new Hashtable<>(Map.of("itest", "gate")));
+        }
+    }
+
     /** A driver with a heartbeat that stops calling in is treated as hung and restarted. */
     @Test
     public void aDriverThatStopsCallingInOnItsHeartbeatIsRestarted() throws Exception {

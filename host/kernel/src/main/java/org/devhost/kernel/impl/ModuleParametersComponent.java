@@ -154,11 +154,11 @@ public final class ModuleParametersComponent implements ModuleParameters {
             throw new KernelException(Errno.ENODEV, "parameters of " + module + ": Configuration Admin is not running");
         }
         try {
-            Configuration c = cm.getConfiguration(m.info().name(), "?");
             if (replace && typed.isEmpty()) {
-                c.delete(); // no parameters: the declared defaults apply
+                clear(m.info().name()); // no parameters: the declared defaults apply
                 return;
             }
+            Configuration c = cm.getConfiguration(m.info().name(), "?");
             Dictionary<String, Object> props = c.getProperties() == null || replace ? new Hashtable<>() : c.getProperties();
             typed.forEach(props::put);
             c.update(props);
@@ -190,14 +190,28 @@ public final class ModuleParametersComponent implements ModuleParameters {
             throw new KernelException(Errno.ENODEV, "parameters of " + module + ": Configuration Admin is not running");
         }
         try {
-            Configuration c = cm.getConfiguration(module, "?");
             if (stored == null || stored.isEmpty()) {
-                c.delete();
+                clear(module);
             } else {
-                c.update(new Hashtable<>(stored));
+                cm.getConfiguration(module, "?").update(new Hashtable<>(stored));
             }
         } catch (IOException e) {
             throw new KernelException(Errno.EIO, "parameters of " + module + ": the configuration store failed", e);
+        }
+    }
+
+    /**
+     * Leaves a module with no stored parameter. Not by deleting its configuration: Configuration
+     * Admin reports a change to Declarative Services later, on its own thread, and a deletion that
+     * arrives after the module's component activated makes DS deactivate and activate it again
+     * (init twice, its devices gone for a moment, after the load returned). An update is safe,
+     * since DS skips an update whose change count it has already read; so a configuration that
+     * holds values is emptied, and none is created where none exists.
+     */
+    private void clear(String module) throws IOException {
+        Configuration c = existing(module);
+        if (c != null && !stored(module).isEmpty()) {
+            c.update(new Hashtable<>());
         }
     }
 
