@@ -3,6 +3,8 @@ package org.devhost.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,13 +14,21 @@ import java.util.Map;
  * Turns one bench/run's measurements into the table of ratios: every devhost figure next to its
  * baseline from the same run, and whether the project's target is met.
  *
- * <p>Usage: {@code Report <c.csv> <jmh.csv> <lifecycle.csv> <boot.csv> [ffm|jna]}, the last
- * argument the HAL backend measured ({@link Backend}). The HAL targets are the FFM backend's
- * (JDK 22+); on JNA (JDK 17) the HAL rows are recorded against no target. A row without a target
- * says "—" in both columns, never "met".
+ * <p>Usage: {@code Report <results dir> [ffm|jna]}, the last argument the HAL backend measured
+ * ({@link Backend}). The folder holds, per round N, {@code c-N.csv} (the C baseline) and {@code
+ * hal-N.csv} (JMH's {@link HalBench} and {@link SyscallsBench}, run right after it), and once
+ * {@code jmh.csv} (the other JMH benchmarks), {@code lifecycle.csv} and {@code boot.csv}. A HAL
+ * row compares each round's figure with the C figure of the same round and shows the medians
+ * over the rounds, of the figures and of the ratios: C and the JVM then meet the machine in the
+ * same state (on these shared machines, C alone varies by 15% from one minute to the next).
+ *
+ * <p>The HAL targets are the FFM backend's (JDK 22+); on JNA (JDK 17) the HAL rows are recorded
+ * against no target. A row without a target says "—" in both columns, never "met".
  */
 public final class Report {
-    private final Map<String, Double> c = new HashMap<>();
+    /** Per round: the C baseline's figures, and the HAL benchmarks' (ns per call). */
+    private final List<Map<String, Double>> c = new ArrayList<>();
+    private final List<Map<String, Double>> hal = new ArrayList<>();
     private final Map<String, Double> jmh = new HashMap<>();
     private final Map<String, double[]> other = new HashMap<>();
     private final StringBuilder out = new StringBuilder();
@@ -28,18 +38,19 @@ public final class Report {
 
     public static void main(String[] args) throws IOException {
         Report r = new Report();
-        for (String line : Files.readAllLines(Path.of(args[0]))) {
-            String[] f = line.split(",");
-            r.c.put(f[0], Double.parseDouble(f[1]));
+        Path dir = Path.of(args[0]);
+        for (int round = 1; Files.exists(dir.resolve("c-" + round + ".csv")); round++) {
+            Map<String, Double> cr = new HashMap<>();
+            for (String line : Files.readAllLines(dir.resolve("c-" + round + ".csv"))) {
+                String[] f = line.split(",");
+                cr.put(f[0], Double.parseDouble(f[1]));
+            }
+            r.c.add(cr);
+            r.hal.add(jmh(dir.resolve("hal-" + round + ".csv")));
         }
-        List<String> lines = Files.readAllLines(Path.of(args[1]));
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = line.replace("\"", "").split(",");
-            String name = f[0].substring(f[0].lastIndexOf('.') + 1) + (f.length > 7 && !f[7].isEmpty() ? "_" + f[7] : "");
-            r.jmh.put(name, Double.parseDouble(f[4]));
-        }
-        for (int i = 2; i < 4; i++) {
-            for (String line : Files.readAllLines(Path.of(args[i]))) {
+        r.jmh.putAll(jmh(dir.resolve("jmh.csv")));
+        for (String file : new String[] {"lifecycle.csv", "boot.csv"}) {
+            for (String line : Files.readAllLines(dir.resolve(file))) {
                 String[] f = line.split(",");
                 if (f.length != 3 || !f[1].matches("[0-9.]+")) {
                     continue; // a line a bundle printed on stdout in the measured framework (devfs's mount notice)
@@ -47,9 +58,48 @@ public final class Report {
                 r.other.put(f[0], new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
             }
         }
-        r.ffm = args.length < 5 || "ffm".equals(args[4]);
+        r.ffm = args.length < 2 || "ffm".equals(args[1]);
         r.print();
         System.out.print(r.out);
+    }
+
+    /** A JMH CSV as {@code method[_param]} to its score; the class name is dropped. */
+    private static Map<String, Double> jmh(Path csv) throws IOException {
+        Map<String, Double> scores = new HashMap<>();
+        List<String> lines = Files.readAllLines(csv);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.replace("\"", "").split(",");
+            String bench = f[0].substring(f[0].lastIndexOf('.') + 1);
+            String name = bench + (f.length > 7 && !f[7].isEmpty() ? "_" + f[7] : "");
+            scores.put(name, Double.parseDouble(f[4]));
+        }
+        return scores;
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** The median over the rounds of a HAL benchmark's figure. */
+    private double hal(String name) {
+        return median(hal.stream().map(m -> m.get(name)).toList());
+    }
+
+    /** The median over the rounds of a C figure. */
+    private double c(String name) {
+        return median(c.stream().map(m -> m.get(name)).toList());
+    }
+
+    /** The median over the rounds of {@code hal / c} (per call: above 1 is slower than C). */
+    private double perCallRatio(String halName, String cName) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < c.size(); i++) {
+            r.add(hal.get(i).get(halName) / c.get(i).get(cName));
+        }
+        return median(r);
     }
 
     private void row(String what, String devhost, String baseline, String ratio, String target, boolean met) {
@@ -63,11 +113,19 @@ public final class Report {
     }
 
     /** A HAL per-call row: at most {@code limit} x C on FFM; recorded only on JNA. */
-    private void perCall(String what, double devhost, double c, double limit) {
+    private void perCall(String what, String halName, String cName, double limit) {
+        double ratio = perCallRatio(halName, cName);
         if (ffm) {
-            row(what, ns(devhost), ns(c) + " (C)", x(devhost / c), "<= " + limit + "x", devhost / c <= limit);
+            row(what, ns(hal(halName)), ns(c(cName)) + " (C)", x(ratio), "<= " + limit + "x", ratio <= limit);
         } else {
-            row(what, ns(devhost), ns(c) + " (C)", x(devhost / c));
+            row(what, ns(hal(halName)), ns(c(cName)) + " (C)", x(ratio));
+        }
+    }
+
+    /** The backend's own call ({@link SyscallsBench}), for the reading: no target. */
+    private void floor(String what, String name, String cName) {
+        if (hal.get(0).containsKey(name) && c.get(0).containsKey(cName)) {
+            row(what, ns(hal(name)), ns(c(cName)) + " (C)", x(perCallRatio(name, cName)));
         }
     }
 
@@ -81,25 +139,31 @@ public final class Report {
 
     private void print() {
         out.append("| measurement | devhost | baseline | ratio | target | |\n|---|---|---|---|---|---|\n");
-        double w = jmh.get("ioctlTiocgwinsz_1");
-        double wc = c.get("ioctl_TIOCGWINSZ");
-        perCall("HAL ioctl TIOCGWINSZ (pty), per call", w, wc, 1.25);
-        if (c.containsKey("ioctl_KVM_GET_API_VERSION")) {
-            perCall("HAL ioctl KVM_GET_API_VERSION, per call", jmh.get("ioctlKvmApiVersion_1"),
-                    c.get("ioctl_KVM_GET_API_VERSION"), 1.25);
+        perCall("HAL ioctl TIOCGWINSZ (pty), per call", "ioctlTiocgwinsz", "ioctl_TIOCGWINSZ", 1.25);
+        if (c.get(0).containsKey("ioctl_KVM_GET_API_VERSION")) {
+            perCall("HAL ioctl KVM_GET_API_VERSION, per call", "ioctlKvmApiVersion", "ioctl_KVM_GET_API_VERSION", 1.25);
         }
-        perCall("HAL read /dev/zero 1 B, per call", jmh.get("halReadZero_1"), c.get("read_zero_1"), 1.25);
+        perCall("HAL read /dev/zero 1 B, per call", "halReadZero_1", "read_zero_1", 1.25);
+        String backend = ffm ? "FFM" : "JNA";
+        floor("  " + backend + " call alone (no HAL), ioctl TIOCGWINSZ", "syscallIoctlTiocgwinsz", "ioctl_TIOCGWINSZ");
+        floor("  " + backend + " call alone (no HAL), ioctl KVM_GET_API_VERSION", "syscallIoctlKvmApiVersion",
+                "ioctl_KVM_GET_API_VERSION");
+        floor("  " + backend + " call alone (no HAL), read 1 B", "syscallReadZero1", "read_zero_1");
         for (int size : new int[] {4096, 65536, 1048576}) {
-            double h = jmh.get("halReadZero_" + size);
-            double cc = c.get("read_zero_" + size);
-            double fc = jmh.get("fileChannelReadZero_" + size);
+            String h = "halReadZero_" + size;
+            String cc = "read_zero_" + size;
+            List<Double> share = new ArrayList<>();
+            for (int i = 0; i < c.size(); i++) {
+                share.add(c.get(i).get(cc) / hal.get(i).get(h));
+            }
+            double ofC = median(share);
             double floor = size == 65536 ? 0.9 : size == 1048576 ? 0.95 : 0;
             String what = "HAL read /dev/zero " + label(size) + ", throughput";
-            String base = mbs(size, cc) + " (C), " + mbs(size, fc) + " (FileChannel)";
+            String base = mbs(size, c(cc)) + " (C), " + mbs(size, hal("fileChannelReadZero_" + size)) + " (FileChannel)";
             if (ffm && floor > 0) {
-                row(what, mbs(size, h), base, x(cc / h) + " of C", ">= " + floor + "x of C", cc / h >= floor);
+                row(what, mbs(size, hal(h)), base, x(ofC) + " of C", ">= " + floor + "x of C", ofC >= floor);
             } else {
-                row(what, mbs(size, h), base, x(cc / h) + " of C");
+                row(what, mbs(size, hal(h)), base, x(ofC) + " of C");
             }
         }
         double reg1 = jmh.get("registryRead_1");

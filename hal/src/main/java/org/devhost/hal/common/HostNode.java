@@ -35,6 +35,14 @@ final class HostNode implements DeviceNode {
     private final boolean mayBlock;
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean closed;
+    /**
+     * The last command a by-value ioctl and a memory ioctl on this node passed the rules with
+     * ({@link IoctlRules}: the verdict depends on the command alone, so a program that repeats a
+     * command is checked once). Both are immutable, so a racing reader sees either a whole verdict
+     * or the previous one, and at worst checks again.
+     */
+    private KnownIoctl valueChecked;
+    private IoctlRules.Memory memoryChecked;
 
     /**
      * @param fd the node, owned from here on
@@ -224,7 +232,10 @@ final class HostNode implements DeviceNode {
 
     @Override
     public int ioctl(KnownIoctl command, long value) {
-        IoctlRules.checkValue(command, path);
+        if (command != valueChecked) {
+            IoctlRules.checkValue(command, path);
+            valueChecked = command;
+        }
         enter("ioctl");
         try {
             return ioctlResult(sys.ioctl(fd, command.value() & 0xffffffffL, value), command);
@@ -235,7 +246,12 @@ final class HostNode implements DeviceNode {
 
     @Override
     public int ioctl(KnownIoctl command, ByteBuffer arg) {
-        int size = IoctlRules.checkMemory(command, arg, path);
+        IoctlRules.Memory rules = memoryChecked;
+        if (rules == null || rules.command() != command) {
+            rules = IoctlRules.memory(command, path);
+            memoryChecked = rules;
+        }
+        int size = rules.check(arg, path);
         long cmd = command.value() & 0xffffffffL;
         enter("ioctl");
         try {

@@ -15,7 +15,8 @@ import org.devhost.kernel.KernelException;
  * knows is a floor under any caller's description: {@link KnownIoctls} first, then the number's
  * {@code _IOC} bits; a caller may describe more (a legacy command's size, a number passed by
  * value for a command that encodes memory) but never fewer bytes than the HAL knows the kernel
- * touches. Stateless; thread-safe.
+ * touches. Stateless; thread-safe. What the rules decide depends on the command alone, never on
+ * the node or the moment, so a node may check a command once and keep the verdict ({@link Memory}).
  */
 final class IoctlRules {
     private IoctlRules() {}
@@ -68,6 +69,31 @@ final class IoctlRules {
      * which must be at least what the HAL's table and the number's bits say.
      */
     static int checkMemory(KnownIoctl k, ByteBuffer arg, String path) {
+        return memory(k, path).check(arg, path);
+    }
+
+    /**
+     * What the rules say about a command that takes memory, apart from the buffer of a call: how
+     * many bytes the kernel gets and whether it writes them. It depends on the command alone (the
+     * tables are constants), so a caller may keep it for the next call with the same command.
+     */
+    record Memory(KnownIoctl command, int size, boolean kernelWrites) {
+        /** The part of the rules that depends on the call's buffer; returns {@link #size}. */
+        int check(ByteBuffer arg, String path) {
+            if (arg.remaining() < size) {
+                throw new KernelException(Errno.EINVAL, head(command, path) + " needs " + size + " bytes from the"
+                        + " buffer's position, it has " + arg.remaining() + "; pass a larger buffer");
+            }
+            if (kernelWrites && arg.isReadOnly()) {
+                throw new KernelException(Errno.EINVAL, head(command, path) + " writes its answer into the buffer,"
+                        + " which is read-only; pass a writable buffer");
+            }
+            return size;
+        }
+    }
+
+    /** The rules for a call with memory that do not depend on its buffer (see {@link Memory}). */
+    static Memory memory(KnownIoctl k, String path) {
         refused(k.value(), path);
         Optional<KnownIoctl> table = KnownIoctls.byValue(k.value());
         if (!k.takesMemory()) {
@@ -83,17 +109,9 @@ final class IoctlRules {
             throw new KernelException(Errno.EINVAL, head(k, path) + ": described as " + k.size() + " bytes, but the"
                     + " kernel touches " + floor + "; describe at least " + floor);
         }
-        if (arg.remaining() < k.size()) {
-            throw new KernelException(Errno.EINVAL, head(k, path) + " needs " + k.size() + " bytes from the buffer's"
-                    + " position, it has " + arg.remaining() + "; pass a larger buffer");
-        }
         boolean kernelWrites = k.arg() == KnownIoctl.Arg.OUT || (bits.dir() & IoctlCommand.READ) != 0
                 || table.filter(t -> t.arg() == KnownIoctl.Arg.OUT).isPresent();
-        if (kernelWrites && arg.isReadOnly()) {
-            throw new KernelException(Errno.EINVAL, head(k, path) + " writes its answer into the buffer, which is"
-                    + " read-only; pass a writable buffer");
-        }
-        return k.size();
+        return new Memory(k, k.size(), kernelWrites);
     }
 
     private static void refused(int cmd, String path) {

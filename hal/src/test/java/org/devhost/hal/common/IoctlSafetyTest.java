@@ -92,6 +92,29 @@ class IoctlSafetyTest {
     }
 
     @Test
+    void aCommandThatPassedTheRulesOnceIsStillCheckedAgainstEachCallsArgument() {
+        need("/dev/ptmx");
+        try (Pty pty = Pty.open(HAL)) {
+            DeviceNode m = pty.master();
+            // the node keeps the command's verdict; what depends on the call's buffer is checked each time
+            m.ioctl(KnownIoctls.TIOCGWINSZ, direct(8));
+            assertEquals(Errno.EINVAL, refused(() -> m.ioctl(KnownIoctls.TIOCGWINSZ, direct(4))).errno());
+            assertEquals(Errno.EINVAL, refused(() -> m.ioctl(KnownIoctls.TIOCGWINSZ, direct(8).asReadOnlyBuffer())).errno());
+            m.ioctl(KnownIoctls.TIOCGWINSZ, direct(8));
+            // a by-value command that passed does not let a memory command through by value after it
+            assertEquals(Errno.ENOTTY, refused(() -> m.ioctl(KnownIoctls.KVM_GET_API_VERSION, 0)).errno());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(Errno.EINVAL, refused(() -> m.ioctl(KnownIoctls.TIOCGWINSZ, 4096L)).errno());
+            }
+            // an equal description in another object gets the same verdict
+            KnownIoctl twin = new KnownIoctl("TIOCGWINSZ", KnownIoctls.TIOCGWINSZ, KnownIoctl.Arg.OUT, 8, "a copy");
+            ByteBuffer ws = direct(8);
+            m.ioctl(twin, ws);
+            assertEquals(Errno.EINVAL, refused(() -> m.ioctl(twin, direct(7))).errno());
+        }
+    }
+
+    @Test
     void memoryForACommandWhoseSizeNobodyKnowsIsRefused() {
         try (DeviceNode n = HAL.open("/dev/null", OpenFlags.O_RDONLY)) {
             KernelException e = refused(() -> n.ioctl(0x1234, direct(4096)));
