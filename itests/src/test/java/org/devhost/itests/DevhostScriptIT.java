@@ -39,11 +39,16 @@ class DevhostScriptIT {
 
         /** @param own where this host keeps its cache, deploy/ and conf/: never the checkout's own */
         Host(Path own, String commands, String... args) throws IOException {
+            this(own, ROOT, commands, args);
+        }
+
+        /** @param cwd the directory the script is started in */
+        Host(Path own, Path cwd, String commands, String... args) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(),
                     "org.osgi.framework.storage=" + own.resolve("cache"), "devhost.deploy=" + own.resolve("deploy"),
                     "devhost.conf=" + own.resolve("conf"), "devhost.devfs=off"));
             cmd.addAll(List.of(args)); // later name=value arguments win
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
             pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
             process = pb.start();
             drained = CompletableFuture.runAsync(() -> {
@@ -230,6 +235,21 @@ class DevhostScriptIT {
         assertTrue(out.contains("(EINVAL)"), out);
         String last = out.substring(out.lastIndexOf("g! NAME"));
         assertTrue(last.startsWith("g! NAME  TYPE  MODE  DEVICE  MODULE  OPEN  OPS\n"), last);
+        assertTrue(out.contains("gosh: stopping shell and framework"), out);
+    }
+
+    /**
+     * Piped commands run from any directory, the distribution's own too: Gogo reads the console
+     * profile of the directory it starts in, and the one there (Tab completion for the JLine
+     * console) made the plain shell fail before reading its input, so the host never stopped.
+     */
+    @Test
+    void pipedCommandsRunAndEndTheHostFromTheDistributionsOwnDirectory() throws Exception {
+        Path dist = ROOT.resolve("host/launcher/target/devhost");
+        assertTrue(Files.exists(dist.resolve("etc/gosh_profile")), "the distribution has its JLine profile");
+        String out = new Host(tmp, dist, "dev:ls rust_chrdev1\n").exit(0);
+        assertTrue(out.matches("(?s).*rust_chrdev1 +char .*"), out);
+        assertFalse(out.contains("Command not found"), out);
         assertTrue(out.contains("gosh: stopping shell and framework"), out);
     }
 

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -94,10 +96,10 @@ public final class Main {
             }
         }
         String console = config.getOrDefault("devhost.console", System.console() != null ? "jline" : "plain");
-        if (console.equals("jline")) {
-            // etc/gosh_profile there adds Tab completion; the plain shell would fail on its commands
-            config.putIfAbsent("gosh.home", home.toString());
-        }
+        // Gogo reads ${gosh.home}/etc/gosh_profile, else the current directory's. Ours (in home)
+        // adds Tab completion for JLine; the plain shell fails on its commands and then never
+        // reads its input (a host that never stops), so it gets a folder without one.
+        config.putIfAbsent("gosh.home", (console.equals("jline") ? home : home.resolve("console").resolve("plain")).toString());
 
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.init();
@@ -337,10 +339,30 @@ public final class Main {
                 + b.getHeaders("").get("DevHost-Hal-Backend") + " (" + b.getSymbolicName() + " " + b.getVersion() + ")";
     }
 
-    /** Starts bundles in the order given; fragments are resolved with their hosts and not started. */
+    private static final Pattern JAVA_SE = Pattern.compile(
+            "osgi\\.ee=JavaSE\\)\\(version>?=([0-9]+)");
+
+    /** The Java version a bundle's {@code osgi.ee} requirement names (bnd writes {@code version=N}), or 0. */
+    static int neededJdk(Bundle b) {
+        String req = b.getHeaders("").get("Require-Capability");
+        Matcher m = JAVA_SE.matcher(req == null ? "" : req);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /**
+     * Starts bundles in the order given; fragments are resolved with their hosts and not started,
+     * and a bundle for a newer JDK than this one is left installed but not started, with a note.
+     */
     private static void startAll(BundleContext ctx, List<Bundle> bundles) {
         for (Bundle b : bundles) {
             if (b.getHeaders("").get("Fragment-Host") != null) {
+                continue;
+            }
+            int jdk = neededJdk(b);
+            if (jdk > Runtime.version().feature()) {
+                // a distribution built on a newer JDK than this one (the FFM HAL: JDK 22+)
+                System.err.println("devhost: skipping " + b.getSymbolicName() + ": it needs JDK " + jdk + " or later, this is JDK "
+                        + Runtime.version().feature() + " (build with this JDK to leave it out)");
                 continue;
             }
             try {
