@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.devhost.hal.FuseChannel;
 import org.devhost.kernel.Errno;
@@ -26,6 +29,8 @@ import org.devhost.kernel.KernelException;
 final class FuseMounts {
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,32}");
     private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
+    /** How long a mounted server may take to answer the liveness probe. */
+    private static final int PROBE_SECONDS = 5;
 
     private final Syscalls sys;
     private final NativeBuffers buffers;
@@ -83,15 +88,11 @@ final class FuseMounts {
         }
         String path = target.toString();
         if (mountedType(path).filter(("fuse." + name)::equals).isPresent()) {
-            int r;
-            try (NativeBuffers.Lease p = buffers.cStrings(path)) {
-                r = sys.access(p.at(0), Linux.F_OK);
-            }
-            if (r >= 0) {
+            if (serverAnswers(path)) {
                 throw new KernelException(Errno.EBUSY, "a live fuse." + name + " file system is mounted at " + path
                         + " (another host?); stop it or choose another mount point");
             }
-            // ENOTCONN: its server died; detach the leftover and reuse the folder
+            // its server died; detach the leftover and reuse the folder
             detach(path, sys.geteuid() != 0);
         }
         try {
@@ -114,6 +115,34 @@ final class FuseMounts {
             throw new KernelException(Errno.EACCES, "FUSE mount point " + path + ": " + e, e);
         }
         return target;
+    }
+
+    /**
+     * Whether the server of the FUSE mount at {@code path} is alive: {@code statfs(2)} reaches the
+     * server each time, where {@code access(2)} or {@code stat(2)} of the root succeed from the
+     * kernel's cached attributes for a while after the server died. Only ENOTCONN means dead. A
+     * server that does not answer within {@link #PROBE_SECONDS} counts as alive (refusing the
+     * folder is safe, taking it over is not); the probe's daemon thread then waits on until that
+     * server answers or its connection ends.
+     */
+    private boolean serverAnswers(String path) {
+        CompletableFuture<Integer> probe = CompletableFuture.supplyAsync(() -> {
+            try (NativeBuffers.Lease p = buffers.cStrings(path); NativeBuffers.Lease st = buffers.own(Linux.STATFS_SIZE, false)) {
+                return sys.statfs(p.at(0), st.address());
+            }
+        }, task -> {
+            Thread t = new Thread(task, "devhost-fuse-probe");
+            t.setDaemon(true);
+            t.start();
+        });
+        try {
+            return probe.get(PROBE_SECONDS, TimeUnit.SECONDS) != -Linux.ENOTCONN;
+        } catch (TimeoutException | ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     /** Detaches a mount ({@code MNT_DETACH}: open files keep working until closed). */

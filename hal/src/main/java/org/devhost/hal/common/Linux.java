@@ -24,10 +24,13 @@ final class Linux {
     static final long MS_NOSUID = 2;
     static final long MS_NODEV = 4;
     static final int MNT_DETACH = 2;
-    static final int F_OK = 0;
 
     /** {@code struct stat}: size (rounded up) and the offsets the HAL reads. */
     static final int STAT_SIZE = 256;
+    /** Bytes for a {@code struct statfs} (120 on x86_64 and arm64), with room to spare. */
+    static final int STATFS_SIZE = 256;
+    /** errno of a call on a FUSE mount whose server is gone. */
+    static final int ENOTCONN = 107;
     static final int ST_MODE = AARCH64 ? 16 : 24;
     static final int ST_RDEV = AARCH64 ? 32 : 40;
     static final int ST_SIZE = 48;

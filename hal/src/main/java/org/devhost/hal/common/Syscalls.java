@@ -66,7 +66,12 @@ public interface Syscalls {
 
     int umount2(long target, int flags);
 
-    int access(long path, int mode);
+    /**
+     * {@code statfs(2)} into {@link Linux#STATFS_SIZE} bytes at {@code buf}. On a FUSE mount the
+     * request always reaches the server (nothing of it is cached), so it tells a live one from one
+     * that died ({@code -ENOTCONN}).
+     */
+    int statfs(long path, long buf);
 
     int geteuid();
 

@@ -176,9 +176,9 @@ public final class JnaSyscalls implements Syscalls {
     }
 
     @Override
-    public int access(long path, int mode) {
+    public int statfs(long path, long buf) {
         try {
-            return LibC.access(path, mode);
+            return LibC.statfs(path, buf);
         } catch (LastErrorException e) {
             return minus(e);
         }

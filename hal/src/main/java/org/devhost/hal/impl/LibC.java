@@ -44,7 +44,7 @@ final class LibC {
 
     static native int umount2(long target, int flags) throws LastErrorException;
 
-    static native int access(long path, int mode) throws LastErrorException;
+    static native int statfs(long path, long buf) throws LastErrorException;
 
     static native int geteuid();
 

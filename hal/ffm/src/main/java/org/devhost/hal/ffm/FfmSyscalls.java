@@ -52,7 +52,7 @@ public final class FfmSyscalls implements Syscalls {
     private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle MOUNT = bind("mount", JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle UMOUNT2 = bind("umount2", JAVA_INT, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle ACCESS = bind("access", JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle STATFS = bind("statfs", JAVA_INT, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle SOCKETPAIR = bind("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle RECVMSG = bind("recvmsg", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle WAITPID = bind("waitpid", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT);
@@ -287,10 +287,10 @@ public final class FfmSyscalls implements Syscalls {
     }
 
     @Override
-    public int access(long path, int mode) {
+    public int statfs(long path, long buf) {
         MemorySegment s = ERRNO_STATE.get();
         try {
-            return result((int) ACCESS.invokeExact(s, path, mode), s);
+            return result((int) STATFS.invokeExact(s, path, buf), s);
         } catch (Throwable t) {
             throw failed(t);
         }
