@@ -149,6 +149,11 @@ public final class Report {
         floor("  " + backend + " call alone (no HAL), ioctl KVM_GET_API_VERSION", "syscallIoctlKvmApiVersion",
                 "ioctl_KVM_GET_API_VERSION");
         floor("  " + backend + " call alone (no HAL), read 1 B", "syscallReadZero1", "read_zero_1");
+        if (ffm) {
+            floor("  FFM critical call alone (no HAL), ioctl KVM_GET_API_VERSION", "syscallQuickIoctlKvmApiVersion",
+                    "ioctl_KVM_GET_API_VERSION");
+            floor("  FFM critical call alone (no HAL), read 1 B", "syscallQuickReadZero1", "read_zero_1");
+        }
         for (int size : new int[] {4096, 65536, 1048576}) {
             String h = "halReadZero_" + size;
             String cc = "read_zero_" + size;

@@ -25,6 +25,10 @@ import org.devhost.kernel.KernelException;
  * No call ever sleeps inside {@code read(2)} or {@code write(2)}, where a close could not reach it;
  * that is what makes every blocked call end on close. (An ioctl that sleeps in the kernel, such
  * as TCSBRK, is not covered: it finishes first.)
+ *
+ * <p>A memory device ({@code quick}: null, zero, full, urandom) never sleeps: its reads and writes
+ * of at most {@link Syscalls#QUICK_LIMIT} bytes go through the backend's quick calls, as do the
+ * quick ioctl commands ({@link IoctlRules#quick}) on any node.
  */
 final class HostNode implements DeviceNode {
     private final Syscalls sys;
@@ -33,6 +37,7 @@ final class HostNode implements DeviceNode {
     private final int wakeFd;
     private final String path;
     private final boolean mayBlock;
+    private final boolean quick;
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean closed;
     /**
@@ -41,21 +46,23 @@ final class HostNode implements DeviceNode {
      * command is checked once). Both are immutable, so a racing reader sees either a whole verdict
      * or the previous one, and at worst checks again.
      */
-    private KnownIoctl valueChecked;
+    private IoctlRules.Value valueChecked;
     private IoctlRules.Memory memoryChecked;
 
     /**
      * @param fd the node, owned from here on
      * @param wakeFd an eventfd, owned from here on
      * @param mayBlock whether reads and writes can block (blocking mode on a device that can wait)
+     * @param quick whether the node is a memory device, whose reads and writes never sleep
      */
-    HostNode(Syscalls sys, NativeBuffers buffers, int fd, int wakeFd, String path, boolean mayBlock) {
+    HostNode(Syscalls sys, NativeBuffers buffers, int fd, int wakeFd, String path, boolean mayBlock, boolean quick) {
         this.sys = sys;
         this.buffers = buffers;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.path = path;
         this.mayBlock = mayBlock;
+        this.quick = quick;
     }
 
     @Override
@@ -194,7 +201,9 @@ final class HostNode implements DeviceNode {
 
     private long call(String call, long address, int count, long offset, boolean in) {
         long n;
-        if (offset < 0) {
+        if (offset < 0 && quick && count <= Syscalls.QUICK_LIMIT) {
+            n = in ? sys.readQuick(fd, address, count) : sys.writeQuick(fd, address, count);
+        } else if (offset < 0) {
             n = in ? sys.read(fd, address, count) : sys.write(fd, address, count);
         } else {
             n = in ? sys.pread(fd, address, count, offset) : sys.pwrite(fd, address, count, offset);
@@ -232,13 +241,15 @@ final class HostNode implements DeviceNode {
 
     @Override
     public int ioctl(KnownIoctl command, long value) {
-        if (command != valueChecked) {
-            IoctlRules.checkValue(command, path);
-            valueChecked = command;
+        IoctlRules.Value rules = valueChecked;
+        if (rules == null || rules.command() != command) {
+            rules = IoctlRules.value(command, path);
+            valueChecked = rules;
         }
+        long cmd = command.value() & 0xffffffffL;
         enter("ioctl");
         try {
-            return ioctlResult(sys.ioctl(fd, command.value() & 0xffffffffL, value), command);
+            return ioctlResult(rules.quick() ? sys.ioctlQuick(fd, cmd, value) : sys.ioctl(fd, cmd, value), command);
         } finally {
             exit();
         }
@@ -256,8 +267,9 @@ final class HostNode implements DeviceNode {
         enter("ioctl");
         try {
             if (arg.isDirect()) {
-                // checkMemory made sure [position, position + size) lies inside the buffer
-                return ioctlResult(sys.ioctl(fd, cmd, buffers.address(arg)), command);
+                // check() made sure [position, position + size) lies inside the buffer
+                long address = buffers.address(arg);
+                return ioctlResult(rules.quick() ? sys.ioctlQuick(fd, cmd, address) : sys.ioctl(fd, cmd, address), command);
             }
             // The kernel may read and write the struct: copy exactly its size in and back out.
             try (NativeBuffers.Lease lease = buffers.lease(size)) {

@@ -2,6 +2,7 @@ package org.devhost.hal.common;
 
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.Set;
 import org.devhost.hal.IoctlCommand;
 import org.devhost.hal.KnownIoctl;
 import org.devhost.hal.KnownIoctls;
@@ -53,6 +54,33 @@ final class IoctlRules {
         }
     }
 
+    /**
+     * Commands that copy a value out under at most a short lock and never wait for a device or for
+     * I/O, so a backend may make them as a call that cannot wait ({@link Syscalls#ioctlQuick}).
+     * By number: the number decides the kernel's path, whatever a caller's description says. Left
+     * out on purpose: terminal state (TCGETS, FIONREAD take a lock a serial driver may hold during
+     * USB I/O), modem lines and RTC time (the driver may ask the hardware), loop and tun state
+     * (their locks are held across device set-up).
+     */
+    private static final Set<Integer> QUICK = Set.of(KnownIoctls.TIOCGWINSZ, KnownIoctls.TIOCGPTN,
+            KnownIoctls.TIOCGPTLCK, KnownIoctls.TIOCGPGRP, KnownIoctls.TIOCGSID, KnownIoctls.KVM_GET_API_VERSION,
+            KnownIoctls.KVM_CHECK_EXTENSION, KnownIoctls.BLKGETSIZE64, KnownIoctls.RNDGETENTCNT, KnownIoctls.FIGETBSZ,
+            KnownIoctls.TUNGETFEATURES);
+
+    /** Whether {@code cmd} is one of the quick commands ({@link #QUICK}). */
+    static boolean quick(int cmd) {
+        return QUICK.contains(cmd);
+    }
+
+    /** What the rules say about a by-value command (it passed {@link #checkValue}); immutable. */
+    record Value(KnownIoctl command, boolean quick) {}
+
+    /** Checks a by-value call and returns the verdict a caller may keep for the same command. */
+    static Value value(KnownIoctl k, String path) {
+        checkValue(k, path);
+        return new Value(k, quick(k.value()));
+    }
+
     /** Checks a by-value call: refused unless nobody says the command takes memory. */
     static void checkValue(KnownIoctl k, String path) {
         refused(k.value(), path);
@@ -77,7 +105,7 @@ final class IoctlRules {
      * many bytes the kernel gets and whether it writes them. It depends on the command alone (the
      * tables are constants), so a caller may keep it for the next call with the same command.
      */
-    record Memory(KnownIoctl command, int size, boolean kernelWrites) {
+    record Memory(KnownIoctl command, int size, boolean kernelWrites, boolean quick) {
         /** The part of the rules that depends on the call's buffer; returns {@link #size}. */
         int check(ByteBuffer arg, String path) {
             if (arg.remaining() < size) {
@@ -111,7 +139,7 @@ final class IoctlRules {
         }
         boolean kernelWrites = k.arg() == KnownIoctl.Arg.OUT || (bits.dir() & IoctlCommand.READ) != 0
                 || table.filter(t -> t.arg() == KnownIoctl.Arg.OUT).isPresent();
-        return new Memory(k, k.size(), kernelWrites);
+        return new Memory(k, k.size(), kernelWrites, quick(k.value()));
     }
 
     private static void refused(int cmd, String path) {
