@@ -50,9 +50,7 @@ public class HalBench {
         public void open() throws IOException {
             zero = new HostHal(List.of("/dev/")).open("/dev/zero", OpenFlags.O_RDONLY);
             channel = FileChannel.open(Path.of("/dev/zero"), StandardOpenOption.READ);
-            // alignedSlice rounds the start up and the capacity down to whole pages
-            int pages = (size + 4095) / 4096;
-            buf = ByteBuffer.allocateDirect((pages + 1) * 4096).alignedSlice(4096).slice(0, size);
+            buf = PageAligned.buffer(size);
         }
 
         @TearDown

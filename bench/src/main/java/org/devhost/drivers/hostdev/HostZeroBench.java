@@ -45,7 +45,7 @@ public class HostZeroBench {
         module.registerMisc("host_zero", MiscDevice.DYNAMIC_MINOR, new HostNodeFile(hal, "/dev/zero", live));
         hostZero = kernel.load("bench").open("host_zero", OpenFlags.O_RDONLY);
         halZero = hal.open("/dev/zero", OpenFlags.O_RDONLY);
-        buf = ByteBuffer.allocateDirect(size);
+        buf = org.devhost.bench.PageAligned.buffer(size);
     }
 
     @TearDown

@@ -45,7 +45,7 @@ public class RegistryPathBench {
         user = kernel.load("bench");
         file = user.open("zero", OpenFlags.O_RDONLY);
         directFile = (File) file; // the driver's view of the same file, for the direct call
-        buf = ByteBuffer.allocateDirect(size);
+        buf = org.devhost.bench.PageAligned.buffer(size);
     }
 
     @TearDown
