@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * The backend's floor: the calls {@link HalBench} makes, straight through the HAL's backend
  * ({@link Syscalls}: the binding and errno capture, nothing of the HAL above it). What {@link
  * HalBench} measures beyond this is the HAL's own work (reference count, ioctl rules, buffer
- * address); what this measures beyond C is the JDK's (or JNA's) call. The quick variants are the
- * calls the HAL makes where a call cannot wait (FFM links them critical; JNA has no such thing).
+ * address); what this measures beyond C is the JDK's (or JNA's) call. The quick ioctl is the call
+ * the HAL makes for a command that cannot wait (FFM links it critical; JNA has no such thing).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -78,14 +78,9 @@ public class SyscallsBench {
         return sys.read(zero, buf, 1);
     }
 
-    /** The quick calls (FFM: linked critical), which the HAL uses for memory devices and quick ioctls. */
+    /** The quick ioctl (FFM: linked critical), which the HAL uses for the quick commands. */
     @Benchmark
     public int syscallQuickIoctlKvmApiVersion() {
         return sys.ioctlQuick(kvm, KnownIoctls.KVM_GET_API_VERSION, 0);
-    }
-
-    @Benchmark
-    public long syscallQuickReadZero1() {
-        return sys.readQuick(zero, buf, 1);
     }
 }

@@ -185,8 +185,7 @@ public final class HostHal implements Hal {
             NodeStat st = HostNode.fstat(sys, buffers, fd, real);
             checkNode(path, st);
             boolean blocking = (flags & OpenFlags.O_NONBLOCK) == 0;
-            boolean memory = NEVER_BLOCK.contains(st.device());
-            boolean mayBlock = blocking && !memory;
+            boolean mayBlock = blocking && !NEVER_BLOCK.contains(st.device());
             if (blocking && !mayBlock) {
                 int fl = check(sys.fcntl(fd, Linux.F_GETFL, 0), path);
                 check(sys.fcntl(fd, Linux.F_SETFL, fl & ~Linux.O_NONBLOCK), path);
@@ -194,7 +193,7 @@ public final class HostHal implements Hal {
             // A node that may block keeps O_NONBLOCK: HostNode waits in poll(2) itself, where a
             // close can reach the wait, and never inside read(2) or write(2), where it cannot.
             wake = check(sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK), path);
-            return new HostNode(sys, buffers, fd, wake, real, mayBlock, memory);
+            return new HostNode(sys, buffers, fd, wake, real, mayBlock);
         } catch (RuntimeException e) {
             sys.close(fd);
             if (wake >= 0) {

@@ -26,9 +26,7 @@ import org.devhost.kernel.KernelException;
  * that is what makes every blocked call end on close. (An ioctl that sleeps in the kernel, such
  * as TCSBRK, is not covered: it finishes first.)
  *
- * <p>A memory device ({@code quick}: null, zero, full, urandom) never sleeps: its reads and writes
- * of at most {@link Syscalls#QUICK_LIMIT} bytes go through the backend's quick calls, as do the
- * quick ioctl commands ({@link IoctlRules#quick}) on any node.
+ * <p>The quick ioctl commands ({@link IoctlRules#quick}) go through the backend's quick call.
  */
 final class HostNode implements DeviceNode {
     private final Syscalls sys;
@@ -37,7 +35,6 @@ final class HostNode implements DeviceNode {
     private final int wakeFd;
     private final String path;
     private final boolean mayBlock;
-    private final boolean quick;
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean closed;
     /**
@@ -53,16 +50,14 @@ final class HostNode implements DeviceNode {
      * @param fd the node, owned from here on
      * @param wakeFd an eventfd, owned from here on
      * @param mayBlock whether reads and writes can block (blocking mode on a device that can wait)
-     * @param quick whether the node is a memory device, whose reads and writes never sleep
      */
-    HostNode(Syscalls sys, NativeBuffers buffers, int fd, int wakeFd, String path, boolean mayBlock, boolean quick) {
+    HostNode(Syscalls sys, NativeBuffers buffers, int fd, int wakeFd, String path, boolean mayBlock) {
         this.sys = sys;
         this.buffers = buffers;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.path = path;
         this.mayBlock = mayBlock;
-        this.quick = quick;
     }
 
     @Override
@@ -201,9 +196,7 @@ final class HostNode implements DeviceNode {
 
     private long call(String call, long address, int count, long offset, boolean in) {
         long n;
-        if (offset < 0 && quick && count <= Syscalls.QUICK_LIMIT) {
-            n = in ? sys.readQuick(fd, address, count) : sys.writeQuick(fd, address, count);
-        } else if (offset < 0) {
+        if (offset < 0) {
             n = in ? sys.read(fd, address, count) : sys.write(fd, address, count);
         } else {
             n = in ? sys.pread(fd, address, count, offset) : sys.pwrite(fd, address, count, offset);

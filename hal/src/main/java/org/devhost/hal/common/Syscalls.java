@@ -54,29 +54,12 @@ public interface Syscalls {
     int ioctl(int fd, long request, long arg);
 
     /**
-     * The most bytes a {@link #readQuick} or {@link #writeQuick} may move: clearing or copying
-     * 64 KiB takes a few microseconds.
-     */
-    int QUICK_LIMIT = 64 * 1024;
-
-    /**
-     * {@link #read} for a call that cannot wait: a memory device ({@code /dev/zero} and its kin,
-     * which never sleep), at most {@link #QUICK_LIMIT} bytes. A backend may then leave out what
-     * makes a waiting call safe; FFM links it {@code critical}, so the thread stays in Java state
-     * and the JVM's safepoints wait for the call. The caller decides; by default it is {@link #read}.
-     */
-    default long readQuick(int fd, long buf, long count) {
-        return read(fd, buf, count);
-    }
-
-    /** {@link #write} under the rules of {@link #readQuick}. */
-    default long writeQuick(int fd, long buf, long count) {
-        return write(fd, buf, count);
-    }
-
-    /**
      * {@link #ioctl} for a command that only copies a value out under a short lock and never waits
-     * for a device ({@code IoctlRules}' quick commands), under the rules of {@link #readQuick}.
+     * for a device ({@code IoctlRules}' quick commands). A backend may then leave out what makes a
+     * waiting call safe: FFM links it {@code critical}, so the thread stays in Java state and the
+     * JVM's safepoints wait for the call. The caller decides; by default it is {@link #ioctl}.
+     * (Reads of the memory devices, which never sleep either, measured slower linked critical than
+     * not, BENCHMARKS.md: they stay ordinary calls.)
      */
     default int ioctlQuick(int fd, long request, long arg) {
         return ioctl(fd, request, arg);

@@ -22,11 +22,10 @@ import org.devhost.hal.common.Syscalls;
  * captured by the linker ({@code captureCallState("errno")}) into a per-thread segment, read only
  * when a call returns -1, and returned as {@code -errno}: here and nowhere else.
  *
- * <p>Only the quick calls ({@link #readQuick}, {@link #writeQuick}, {@link #ioctlQuick}) are
- * linked {@code critical}: a critical call keeps its thread in Java state (no transition in and
- * out of native code, about a fifth of a small call here), so one that blocked ({@code read} of
- * {@code /dev/fuse}, a sleeping ioctl) would hold up every safepoint; the HAL uses them only for
- * calls that cannot wait. Stateless apart from the per-thread errno segment; thread-safe.
+ * <p>Only {@link #ioctlQuick} is linked {@code critical}: a critical call keeps its thread in
+ * Java state (no transition in and out of native code), so one that blocked ({@code read} of
+ * {@code /dev/fuse}, a sleeping ioctl) would hold up every safepoint; the HAL uses it only for
+ * commands that cannot wait. Stateless apart from the per-thread errno segment; thread-safe.
  */
 public final class FfmSyscalls implements Syscalls {
     /** Above JNA's 0: consumers take this backend wherever it runs (FFM reaches C's cost, JNA about 2.2x). */
@@ -48,10 +47,6 @@ public final class FfmSyscalls implements Syscalls {
     private static final MethodHandle PWRITE = bind("pwrite", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle LSEEK = bind("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle IOCTL = bindVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle READ_QUICK = LINKER.downcallHandle(symbol("read"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE, Linker.Option.critical(false));
-    private static final MethodHandle WRITE_QUICK = LINKER.downcallHandle(symbol("write"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE, Linker.Option.critical(false));
     private static final MethodHandle IOCTL_QUICK = LINKER.downcallHandle(symbol("ioctl"),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE, Linker.Option.firstVariadicArg(2),
             Linker.Option.critical(false));
@@ -230,26 +225,6 @@ public final class FfmSyscalls implements Syscalls {
         MemorySegment s = ERRNO_STATE.get();
         try {
             return result((int) IOCTL.invokeExact(s, fd, request, arg), s);
-        } catch (Throwable t) {
-            throw failed(t);
-        }
-    }
-
-    @Override
-    public long readQuick(int fd, long buf, long count) {
-        MemorySegment s = ERRNO_STATE.get();
-        try {
-            return result((long) READ_QUICK.invokeExact(s, fd, buf, count), s);
-        } catch (Throwable t) {
-            throw failed(t);
-        }
-    }
-
-    @Override
-    public long writeQuick(int fd, long buf, long count) {
-        MemorySegment s = ERRNO_STATE.get();
-        try {
-            return result((long) WRITE_QUICK.invokeExact(s, fd, buf, count), s);
         } catch (Throwable t) {
             throw failed(t);
         }
