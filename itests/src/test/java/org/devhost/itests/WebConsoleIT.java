@@ -137,7 +137,10 @@ class WebConsoleIT {
                 "--user-data-dir=" + Files.createDirectories(own.resolve("chromium-profile")));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        // Selenium also opens a DevTools connection, which this suite does not use; on JDK 25 that
+        // opening never answers and waits out the read timeout (180 s by default): 30 s bound it.
+        driver = new ChromeDriver(service, options,
+                org.openqa.selenium.remote.http.ClientConfig.defaultConfig().readTimeout(java.time.Duration.ofSeconds(30)));
         wait = new WebDriverWait(driver, WAIT);
         main = driver.getWindowHandle();
         authorize();
