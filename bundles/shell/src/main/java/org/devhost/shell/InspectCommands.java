@@ -75,9 +75,9 @@ public final class InspectCommands {
         for (Device d : registry.devices()) {
             if (m.matches(Path.of(d.name()))) {
                 if (files == null) {
-                    t.row(d.name(), d.type().label(), mode(d.mode()), d.number(), d.module(), d.openCount(), ops(d));
+                    t.row(d.name(), d.type().label(), Device.modeString(d.mode()), d.number(), d.module(), d.openCount(), ops(d));
                 } else {
-                    t.row(d.name(), d.type().label(), mode(d.mode()), d.number(), d.module(), d.openCount(), ops(d),
+                    t.row(d.name(), d.type().label(), Device.modeString(d.mode()), d.number(), d.module(), d.openCount(), ops(d),
                             files + "/" + d.name());
                 }
             }
@@ -195,7 +195,7 @@ public final class InspectCommands {
         return String.join("\n",
                 "  Device: /dev/" + d.name(),
                 "    Type: " + d.type().label() + " (character device)",
-                "    Mode: 0" + Integer.toOctalString(d.mode()) + " (" + mode(d.mode()) + ")",
+                "    Mode: 0" + Integer.toOctalString(d.mode()) + " (" + Device.modeString(d.mode()) + ")",
                 "  Number: " + d.number() + " (major " + d.number().major() + ", minor " + d.number().minor() + ")",
                 "   dev_t: user 0x" + Long.toHexString(d.number().userEncoding()) + " (stat, makedev), kernel 0x"
                         + Integer.toHexString(d.number().kernelEncoding()) + " (MKDEV)",
@@ -235,15 +235,6 @@ public final class InspectCommands {
         return modules.modules().stream().map(ModuleStatus::name).toList();
     }
 
-    /** A character device's mode as {@code ls -l} shows it: {@code crw-rw-rw-} for 0666. */
-    static String mode(int mode) {
-        StringBuilder sb = new StringBuilder("c");
-        String letters = "rwx";
-        for (int bit = 8; bit >= 0; bit--) {
-            sb.append((mode & (1 << bit)) != 0 ? letters.charAt(2 - bit % 3) : '-');
-        }
-        return sb.toString();
-    }
 
     static String ops(Device d) {
         return d.operations().stream().map(Operation::methodName).collect(Collectors.joining(","));

@@ -68,7 +68,7 @@ public final class DevicesPage extends HttpServlet {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("name", d.name());
             row.put("type", d.type().label());
-            row.put("mode", mode(d.mode()));
+            row.put("mode", Device.modeString(d.mode()));
             row.put("major", d.number().major());
             row.put("minor", d.number().minor());
             row.put("device", d.number().toString());
@@ -97,13 +97,4 @@ public final class DevicesPage extends HttpServlet {
         }
     }
 
-    /** A character device's mode as {@code ls -l} shows it: {@code crw-rw-rw-} for 0666. */
-    static String mode(int mode) {
-        StringBuilder sb = new StringBuilder("c");
-        String letters = "rwx";
-        for (int bit = 8; bit >= 0; bit--) {
-            sb.append((mode & (1 << bit)) != 0 ? letters.charAt(2 - bit % 3) : '-');
-        }
-        return sb.toString();
-    }
 }

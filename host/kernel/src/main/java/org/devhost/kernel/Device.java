@@ -65,4 +65,19 @@ public interface Device {
      * @since 1.3
      */
     int mode();
+
+    /**
+     * A character device's mode as {@code ls -l} shows it: {@code crw-rw-rw-} for 0666 (what
+     * {@code dev:ls} and the web console's Devices page print).
+     *
+     * @since 1.5
+     */
+    static String modeString(int mode) {
+        StringBuilder sb = new StringBuilder("c");
+        String letters = "rwx";
+        for (int bit = 8; bit >= 0; bit--) {
+            sb.append((mode & (1 << bit)) != 0 ? letters.charAt(2 - bit % 3) : '-');
+        }
+        return sb.toString();
+    }
 }
