@@ -154,13 +154,39 @@ public class SupervisionIT {
         DeviceNumber misc = registry.device("itest_faulty").orElseThrow().number();
         DeviceNumber region = registry.device("itest_faulty_region").orElseThrow().number();
         OpenFile old = registry.open("itest_faulty", OpenFlags.O_RDONLY);
-        for (int i = 0; i < 3; i++) {
-            assertEquals(Errno.EIO, errno(() -> old.read(ByteBuffer.allocate(1))));
+        // The restart's init is held while another module asks for the same kinds of number: the
+        // allocator would hand back the very numbers that were freed, so only a reservation keeps
+        // them for the module that restarts.
+        java.util.concurrent.CountDownLatch[] gate = {
+            new java.util.concurrent.CountDownLatch(1), new java.util.concurrent.CountDownLatch(1)};
+        System.getProperties().put(FaultyRead.GATE, gate);
+        ChrdevRegion otherRegion;
+        org.devhost.kernel.MiscDevice otherMisc;
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Errno.EIO, errno(() -> old.read(ByteBuffer.allocate(1))));
+            }
+            assertTrue("the restart reached init", gate[0].await(30, java.util.concurrent.TimeUnit.SECONDS));
+            otherRegion = registry.chrdevRegion("itest_other", DeviceRegistry.DYNAMIC_MAJOR, 0, 1);
+            otherMisc = registry.registerMisc("itest_other", org.devhost.kernel.MiscDevice.DYNAMIC_MINOR,
+                    new org.devhost.kernel.FileOperations<Void>() {
+                        @Override
+                        public Void open(org.devhost.kernel.File file) {
+                            return null;
+                        }
+                    });
+        } finally {
+            System.getProperties().remove(FaultyRead.GATE);
+            gate[1].countDown();
         }
+        assertNotEquals("another module's dynamic major during the restart", region.major(), otherRegion.major());
+        assertNotEquals("another module's misc minor during the restart", misc, otherMisc.device().number());
         Await.until("itest_faulty restarted", () -> status("itest_faulty").restarts() == 1
                 && live("itest_faulty", "itest_faulty") && registry.device("itest_faulty_region").isPresent());
         assertEquals(misc, registry.device("itest_faulty").orElseThrow().number());
         assertEquals(region, registry.device("itest_faulty_region").orElseThrow().number());
+        otherMisc.close();
+        otherRegion.close();
         assertEquals("a file opened before the crash stays gone", Errno.ENODEV, errno(() -> old.read(ByteBuffer.allocate(1))));
         try (OpenFile fresh = registry.open(region, OpenFlags.O_RDONLY)) {
             assertEquals(Errno.EIO, errno(() -> fresh.read(ByteBuffer.allocate(1))));

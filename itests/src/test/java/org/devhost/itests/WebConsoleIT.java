@@ -83,8 +83,8 @@ class WebConsoleIT {
 
     @BeforeAll
     void startHostAndBrowser() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install -y chromium chromium-driver");
-        assumeTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: apt-get install -y chromium chromium-driver");
+        Needs.that(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install -y chromium chromium-driver");
+        Needs.that(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: apt-get install -y chromium chromium-driver");
         Files.createDirectories(SHOTS);
         own = Files.createTempDirectory("devhost-webconsole-it");
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(), "--web", "--no-shell",
@@ -205,6 +205,9 @@ class WebConsoleIT {
         // into it for the screenshot is what the test's own request got)
         driver.switchTo().newWindow(WindowType.TAB);
         driver.get(base + "/system/console/devices");
+        // what the browser itself got for the page (Navigation Timing's status of the document)
+        assertEquals(401L, ((JavascriptExecutor) driver).executeScript(
+                "return performance.getEntriesByType('navigation')[0].responseStatus;"), driver.getPageSource());
         assertTrue(driver.findElements(By.id("devices-table")).isEmpty(), driver.getPageSource());
         assertFalse(driver.getPageSource().contains("Web Console"), driver.getPageSource());
         HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/devices")).build(),
@@ -234,6 +237,7 @@ class WebConsoleIT {
         driver.get(base + "/system/console/devices");
         WebElement chrdev = awaitRow("rust_chrdev0");
         assertEquals("char", cell(chrdev, 1));
+        assertEquals("crw-------", cell(chrdev, 2));
         assertEquals("254:0", cell(chrdev, 3));
         assertEquals("rust_chrdev", cell(chrdev, 4));
         for (String misc : List.of("rust_miscdev", "rust_random", "rust_semaphore")) {
@@ -244,13 +248,28 @@ class WebConsoleIT {
         if (mount != null) {
             assertEquals(mount + "/rust_chrdev0", cell(chrdev, 7));
         }
-        // the filter narrows the rows to the matching devices
+        // the filter narrows the rows to the matching devices: exactly those, none of the others
+        // (an empty table would satisfy "every row matches", so the expected rows are named)
         driver.findElement(By.id("devices-filter")).sendKeys("rust_");
-        wait.until(d -> d.findElements(By.cssSelector("#devices-table tbody tr")).stream()
-                .allMatch(r -> r.getAttribute("data-device").contains("rust_")));
+        List<String> rust = List.of("rust_chrdev0", "rust_chrdev1", "rust_miscdev", "rust_random", "rust_semaphore");
+        wait.until(d -> shownDevices().stream().sorted().collect(java.util.stream.Collectors.toList()).equals(rust));
         assertTrue(driver.findElements(By.cssSelector("tr[data-device='scull0']")).isEmpty());
+        // by number too (major:minor, as the placeholder says)
+        driver.findElement(By.id("devices-filter")).clear();
+        driver.findElement(By.id("devices-filter")).sendKeys("254:1");
+        wait.until(d -> shownDevices().equals(List.of("rust_chrdev1")));
         shot("2-devices");
         driver.findElement(By.id("devices-filter")).clear();
+    }
+
+    /**
+     * The devices the table shows now, read in one script: the page re-renders its rows every few
+     * seconds, so rows found one call earlier may be gone.
+     */
+    @SuppressWarnings("unchecked")
+    private List<String> shownDevices() {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript(
+                "return Array.from(document.querySelectorAll('#devices-table tbody tr')).map(r => r.getAttribute('data-device'));");
     }
 
     // ---- 3. stop scull from the Bundles page: scull0 goes from the Devices page without a reload

@@ -233,7 +233,10 @@ class RevocationTest {
         unload.start();
         Parked.until(() -> unload.getState() == Thread.State.TIMED_WAITING);
         unload.interrupt();
-        Parked.until(() -> !unload.isInterrupted() || unload.getState() == Thread.State.TIMED_WAITING);
+        // The flag clears only when the wait throws; a correct unload then parks again (until the
+        // read ends), a wrong one goes on and ends. Wait for one or the other, not for a time.
+        Parked.until(() -> !unload.isAlive()
+                || (!unload.isInterrupted() && unload.getState() == Thread.State.TIMED_WAITING));
         assertTrue(unload.isAlive(), "the unload still waits for the read");
         assertTrue(user.device("slow").isPresent(), "the number is not free while the read runs");
         driver.finishSlowRead.countDown();
