@@ -128,8 +128,8 @@ class DevhostScriptIT {
     @Test
     void aHostThatIsNotRootMountsThroughFusermount3() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "switching to nobody needs root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/fusermount3")), "no /usr/bin/fusermount3 (apt-get install fuse3)");
-        assumeTrue(Files.exists(Path.of("/dev/fuse")) && Files.getPosixFilePermissions(Path.of("/dev/fuse"))
+        Needs.that(Files.isExecutable(Path.of("/usr/bin/fusermount3")), "no /usr/bin/fusermount3 (apt-get install fuse3)");
+        Needs.that(Files.exists(Path.of("/dev/fuse")) && Files.getPosixFilePermissions(Path.of("/dev/fuse"))
                 .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE),
                 "/dev/fuse is not open to other users here (mode " + (Files.exists(Path.of("/dev/fuse"))
                         ? PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of("/dev/fuse"))) : "absent")
@@ -269,6 +269,22 @@ class DevhostScriptIT {
         assertTrue(steps[8].contains("254 rust_chrdev"), steps[8]);
     }
 
+    /**
+     * ./devhost runs on the JDK that JAVA_HOME names (the one running these tests: Maven's), and
+     * on JDK 22+ the FFM HAL serves (the distribution built by this JDK has it); on 17, JNA. On
+     * JDK 24+ the JVM's warnings about Felix's use of sun.misc.Unsafe are not shown.
+     */
+    @Test
+    void theHostRunsOnJavaHomesJdkWithItsFastestHal() throws Exception {
+        int feature = Runtime.version().feature();
+        String out = run("dev:hal\n");
+        assertTrue(out.contains("devhost on JDK " + feature + "."), out);
+        String serving = feature >= 22 ? "* ffm" : "* jna";
+        assertTrue(out.contains("\n" + serving + " "), "want '" + serving + "' in:\n" + out);
+        assertFalse(out.contains("sun.misc.Unsafe"), out);
+        assertFalse(out.contains("this distribution was built on JDK"), out);
+    }
+
     /** name=value reaches the framework, an extra .jar loads as a driver. */
     @Test
     void argumentsSetPropertiesAndLoadExtraDrivers() throws Exception {
@@ -278,13 +294,51 @@ class DevhostScriptIT {
         assertTrue(out.matches("(?s).*\nitest_counting +\\d+  live +0  0.*"), out);
     }
 
-    /** --no-shell: end of input does not stop the host; it runs until it is stopped. */
+    /**
+     * --no-shell: end of input does not stop the host; it runs until it is stopped. Alive is
+     * checked after the host has done work that came later than the closed input: a driver
+     * dropped into deploy/ after the banner is loaded (FileInstall's next scan) and shows in the
+     * web console's modules.json.
+     */
     @Test
     void withoutAShellTheHostRunsUntilStopped() throws Exception {
-        Host host = new Host(tmp, "", "--no-shell");
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Host host = new Host(tmp, "", "--no-shell", "--web", "devhost.web.port=" + port);
         long pid = host.process.pid();
         Await.until(() -> "the no-shell line, have:\n" + host.output(),
                 () -> host.output().contains("devhost: running without a shell (process "));
+        java.util.regex.Matcher console = java.util.regex.Pattern.compile(
+                "devhost: web console at (\\S+)/system/console/devices, user (\\S+), password (\\S+) \\(generated")
+                .matcher(host.output());
+        assertTrue(console.find(), host.output());
+        Path deploy = tmp.resolve("deploy");
+        Files.createDirectories(deploy);
+        Path jar = Path.of(java.net.URI.create(HostOptions.countingDriver(1)));
+        Files.copy(jar, deploy.resolve("part"));
+        Files.move(deploy.resolve("part"), deploy.resolve("itest_counting.jar"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest modules = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(console.group(1) + "/system/console/modules.json"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        (console.group(2) + ":" + console.group(3)).getBytes(StandardCharsets.UTF_8))).build();
+        Await.until(() -> "itest_counting hot-deployed after the input closed; the host printed:\n" + host.output(),
+                () -> {
+                    if (!host.process.isAlive()) {
+                        throw new AssertionError("the host ended by itself; it printed:\n" + host.output());
+                    }
+                    try {
+                        return http.send(modules, java.net.http.HttpResponse.BodyHandlers.ofString()).body()
+                                .contains("itest_counting");
+                    } catch (IOException e) {
+                        return false; // the port is not open yet
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                });
         assertTrue(host.process.isAlive(), "closed stdin did not stop it");
         host.process.destroy(); // SIGTERM: the JVM shuts down
         assertTrue(host.process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "SIGTERM stops it");
