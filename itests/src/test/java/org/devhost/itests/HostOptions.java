@@ -81,6 +81,24 @@ final class HostOptions {
         return jar.getCanonicalPath();
     }
 
+    /**
+     * Deletes a folder tree the tests made once this JVM ends (after every framework stopped).
+     * Links are deleted, never followed. Only for trees that hold no mount (for a devfs mount
+     * point, see DevfsIT's removal of empty folders).
+     */
+    static void deleteWhenTheTestsEnd(java.nio.file.Path tree) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(tree)) {
+                java.util.List<java.nio.file.Path> paths = all.sorted(java.util.Comparator.reverseOrder()).toList();
+                for (java.nio.file.Path p : paths) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                System.err.println("itests: left " + tree + " in place: " + e);
+            }
+        }, "itest-delete-" + tree.getFileName()));
+    }
+
     /** True when the FFM HAL runs in the tests' framework: on JDK 22+, where the build made it. */
     static boolean ffmHal() {
         return Runtime.version().feature() >= 22

@@ -31,6 +31,7 @@ public class HotDeployIT {
     @Configuration
     public Option[] config() throws Exception {
         Path root = Files.createTempDirectory("devhost-hot");
+        HostOptions.deleteWhenTheTestsEnd(root);
         Path deploy = Files.createDirectory(root.resolve("deploy"));
         Path conf = Files.createDirectory(root.resolve("conf"));
         return CoreOptions.options(CoreOptions.composite(HostOptions.host()),
