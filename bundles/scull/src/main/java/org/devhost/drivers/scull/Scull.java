@@ -39,12 +39,16 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>Where we differ on purpose:
  * <ul>
- * <li>{@code scull_max_bytes} is a devhost addition: the most bytes all scull devices together
- * hold (default 64 MiB), so {@code dd if=zero of=scull0} ends with ENOSPC instead of filling the
- * heap. LDD3 keeps allocating until {@code kmalloc} fails (ENOMEM).</li>
+ * <li>{@code scull_max_bytes} is a devhost addition: the most heap all scull devices together
+ * hold, quanta and quantum sets' pointer arrays alike (default 64 MiB), so {@code dd if=zero
+ * of=scull0} ends with ENOSPC instead of filling the heap. LDD3 keeps allocating until {@code
+ * kmalloc} fails (ENOMEM).</li>
  * <li>Parameters are checked at load: {@code scull_quantum}, {@code scull_qset} at least 1 (LDD3
  * takes 0 and divides by zero at the first write), {@code scull_p_buffer} at least 2 (a ring of one
- * byte holds nothing: LDD3's writers would sleep forever), device counts at least 1.</li>
+ * byte holds nothing: LDD3's writers would sleep forever), device counts at least 1; the quantum,
+ * a quantum set's pointer array ({@code scull_qset} times 8 bytes) and the pipe buffer at most 4
+ * MiB each, the largest {@code kmalloc} (beyond it LDD3's write or open fails with ENOMEM). The
+ * ioctls that change them keep the same bounds ({@link ScullSettings}).</li>
  * <li>Init logs one line naming the numbers it got; LDD3 prints nothing on success (only
  * "scull: can't get major" on failure, which we print too).</li>
  * <li>No access devices ({@code access.c}: scullsingle, sculluid, scullwuid, scullpriv) and no
@@ -71,16 +75,16 @@ public final class Scull {
         @AttributeDefinition(min = "1", description = "number of scull devices")
         int scull__nr__devs() default DEFAULT_NR_DEVS;
 
-        @AttributeDefinition(min = "1", description = "bytes per quantum")
+        @AttributeDefinition(min = "1", max = "" + ScullSettings.MAX_QUANTUM, description = "bytes per quantum")
         int scull__quantum() default ScullSettings.DEFAULT_QUANTUM;
 
-        @AttributeDefinition(min = "1", description = "quanta per quantum set")
+        @AttributeDefinition(min = "1", max = "" + ScullSettings.MAX_QSET, description = "quanta per quantum set")
         int scull__qset() default ScullSettings.DEFAULT_QSET;
 
         @AttributeDefinition(min = "1", description = "number of scullpipe devices")
         int scull__p__nr__devs() default DEFAULT_NR_DEVS;
 
-        @AttributeDefinition(min = "2", description = "bytes in each pipe's buffer (it holds one less)")
+        @AttributeDefinition(min = "2", max = "" + ScullSettings.MAX_P_BUFFER, description = "bytes in each pipe's buffer (it holds one less)")
         int scull__p__buffer() default ScullSettings.DEFAULT_P_BUFFER;
 
         @AttributeDefinition(type = AttributeType.LONG, min = "1",
@@ -106,10 +110,11 @@ public final class Scull {
         int major = param(props, "scull_major", 0, 0, 511);
         int minor = param(props, "scull_minor", 0, 0, (1 << 20) - 1);
         int nrDevs = param(props, "scull_nr_devs", DEFAULT_NR_DEVS, 1, Integer.MAX_VALUE);
-        int quantum = param(props, "scull_quantum", ScullSettings.DEFAULT_QUANTUM, 1, Integer.MAX_VALUE);
-        int qset = param(props, "scull_qset", ScullSettings.DEFAULT_QSET, 1, Integer.MAX_VALUE);
+        int quantum = param(props, "scull_quantum", ScullSettings.DEFAULT_QUANTUM, 1, ScullSettings.MAX_QUANTUM);
+        int qset = param(props, "scull_qset", ScullSettings.DEFAULT_QSET, 1, ScullSettings.MAX_QSET);
         int pNrDevs = param(props, "scull_p_nr_devs", DEFAULT_NR_DEVS, 1, Integer.MAX_VALUE);
-        int pBuffer = param(props, "scull_p_buffer", ScullSettings.DEFAULT_P_BUFFER, ScullSettings.MIN_P_BUFFER, Integer.MAX_VALUE);
+        int pBuffer = param(props, "scull_p_buffer", ScullSettings.DEFAULT_P_BUFFER, ScullSettings.MIN_P_BUFFER,
+                ScullSettings.MAX_P_BUFFER);
         long maxBytes = ModuleParams.i64(props, "scull_max_bytes", ScullQuota.DEFAULT_MAX_BYTES, 1, Long.MAX_VALUE);
         loaded.put("scull_max_bytes", maxBytes);
         ModuleParams.warnUnknown(props, NAMES, name -> log.warn("unknown parameter '{}' ignored", name));

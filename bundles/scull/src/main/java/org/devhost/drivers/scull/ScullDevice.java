@@ -23,20 +23,25 @@ import org.devhost.kernel.OpenFlags;
  * below the size) returns 0, as LDD3's "don't fill holes". Seek takes SEEK_SET, SEEK_CUR and
  * SEEK_END; any other whence, or a negative result, is EINVAL.
  *
- * <p>Differs on purpose: new quanta are counted against {@code scull_max_bytes} ({@link
- * ScullQuota}, ENOSPC beyond; LDD3 has no limit and fails with ENOMEM when memory runs out).
+ * <p>Differs on purpose: what a write allocates, the quantum and for a new quantum set its array
+ * of {@code qset} pointers, is reserved in {@code scull_max_bytes} ({@link ScullQuota}) before any
+ * of it is allocated, so a write refused with ENOSPC leaves the device exactly as it was (LDD3 has
+ * no limit, and keeps the set it allocated when the quantum's {@code kmalloc} then fails). A write
+ * that needs more than all of {@code scull_max_bytes} can never succeed and is ENOMEM, as LDD3's
+ * failed {@code kmalloc}.
  *
  * <p>Invariants (guarded by {@code lock}): {@code size} is one past the highest byte written since
  * the last trim; {@code quantum} and {@code qset} are the layout of the data held and change only
- * on trim (to the module's current settings); {@code allocated} is the bytes of quanta held, all
- * reserved in the quota.
+ * on trim (to the module's current settings); {@code allocated} is what the quanta and quantum
+ * sets held cost ({@link ScullQuota#quantumBytes}, {@link ScullQuota#setBytes}), all reserved in
+ * the quota; every set in {@code data} holds at least one quantum.
  */
 final class ScullDevice implements FileOperations<Void> {
     private final ScullSettings settings;
     private final ScullQuota quota;
     private final ReentrantLock lock = new ReentrantLock();
     /** Quantum sets by index; only sets with a written quantum exist (LDD3's list, without the empty links). */
-    private final Map<Integer, byte[][]> data = new HashMap<>();
+    private Map<Integer, byte[][]> data = new HashMap<>();
     private int quantum;
     private int qset;
     private long size;
@@ -50,7 +55,7 @@ final class ScullDevice implements FileOperations<Void> {
 
     /** {@code scull_trim}: drop all data and take the current quantum and qset. Caller holds the lock or owns the device. */
     private void trim() {
-        data.clear();
+        data = new HashMap<>(); // not clear(), which keeps the table the quota no longer counts
         quota.release(allocated);
         allocated = 0;
         size = 0;
@@ -112,11 +117,24 @@ final class ScullDevice implements FileOperations<Void> {
             long rest = offset % itemSize;
             int sPos = (int) (rest / quantum);
             int qPos = (int) (rest % quantum);
-            byte[][] set = data.computeIfAbsent((int) item, i -> new byte[qset][]);
-            if (set[sPos] == null) {
-                quota.reserve(file.deviceName(), quantum); // before allocating: a refused write takes no memory
+            byte[][] set = data.get((int) item);
+            if (set == null || set[sPos] == null) {
+                // Reserve all this write allocates before allocating any of it: a refused write leaves the device as it was.
+                long need = ScullQuota.quantumBytes(quantum) + (set == null ? ScullQuota.setBytes(qset) : 0);
+                if (need > quota.max()) {
+                    throw new KernelException(Errno.ENOMEM, "write " + file.deviceName() + ": a quantum of " + quantum
+                            + " bytes" + (set == null ? " and a quantum set of " + qset + " pointers need " : " needs ")
+                            + need + " bytes of heap, more than all of scull_max_bytes (" + quota.max() + "); set a"
+                            + " smaller quantum or qset (SCULL_IOCTQUANTUM, SCULL_IOCTQSET) and empty the device with a"
+                            + " write-only open, or load scull with a larger scull_max_bytes");
+                }
+                quota.reserve(file.deviceName(), need);
+                if (set == null) {
+                    set = new byte[qset][];
+                    data.put((int) item, set);
+                }
                 set[sPos] = new byte[quantum];
-                allocated += quantum;
+                allocated += need;
             }
             int count = Math.min(src.remaining(), quantum - qPos);
             src.get(set[sPos], qPos, count);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -31,6 +32,7 @@ import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
 /** scull and scullpipe behave as LDD3's scull/main.c and scull/pipe.c. */
 @Timeout(60)
@@ -221,7 +223,8 @@ class ScullTest {
 
     @Test
     void scullMaxBytesBoundsAllDevicesTogetherWithEnospc() {
-        load("scull_quantum", 16, "scull_qset", 4, "scull_max_bytes", 48);
+        // room for three 16-byte quanta in two sets of 4 pointers, what each costs the heap
+        load("scull_quantum", 16, "scull_qset", 4, "scull_max_bytes", 3 * ScullQuota.quantumBytes(16) + 2 * ScullQuota.setBytes(4));
         try (OpenFile a = user.open("scull0", OpenFlags.O_WRONLY); OpenFile b = user.open("scull1", OpenFlags.O_WRONLY)) {
             writeAll(a, new byte[32]);
             writeAll(b, new byte[16]);
@@ -230,7 +233,7 @@ class ScullTest {
             assertTrue(e.getMessage().contains("scull_max_bytes"), e.getMessage());
             assertEquals(Errno.ENOSPC, assertThrows(KernelException.class, () -> b.write(ByteBuffer.allocate(1))).errno());
         }
-        user.open("scull0", OpenFlags.O_WRONLY).close(); // a write-only open trims scull0 and gives its 32 bytes back
+        user.open("scull0", OpenFlags.O_WRONLY).close(); // a write-only open trims scull0 and gives its two quanta and set back
         try (OpenFile b = user.open("scull1", OpenFlags.O_RDWR)) {
             b.seek(0, OpenFile.SEEK_END);
             writeAll(b, new byte[32]);
@@ -397,6 +400,168 @@ class ScullTest {
             });
             assertArrayEquals(data, readAll(r, data.length));
             writer.result().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Writes zeros from {@code f}'s position until scull_max_bytes refuses one; returns the bytes written. */
+    private static long fillUntilEnospc(OpenFile f) {
+        ByteBuffer zeros = ByteBuffer.allocate(4096);
+        long total = 0;
+        while (true) {
+            try {
+                total += f.write(zeros.clear());
+            } catch (KernelException e) {
+                assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
+                return total;
+            }
+        }
+    }
+
+    /** The heap this thread has allocated so far (HotSpot's per-thread counter): "allocates nothing" measured without a GC. */
+    private static long allocatedByThisThread() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * Review finding: a write refused with ENOSPC kept the quantum set it had allocated first, so
+     * 1-byte writes at new quantum-set offsets of a full scull0 filled the heap until the host ended
+     * with OutOfMemoryError. A refused write allocates nothing and changes nothing.
+     */
+    @Test
+    void refusedWritesAllocateNothingAndLeaveTheDeviceAndTheQuotaAsTheyWere() {
+        int qset = 100_000; // a quantum set holds 100,000 pointers: 400 KB of heap or more
+        load("scull_qset", qset, "scull_max_bytes", 2 << 20);
+        long setSpan = 4000L * qset;
+        long held;
+        try (OpenFile w = user.open("scull0", OpenFlags.O_RDWR)) {
+            held = fillUntilEnospc(w);
+            String full = assertThrows(KernelException.class, () -> w.write(ByteBuffer.allocate(1))).getMessage(); // warms the path
+            long before = allocatedByThisThread();
+            for (int k = 1; k <= 100; k++) {
+                long offset = k * setSpan;
+                KernelException e = assertThrows(KernelException.class, () -> w.write(ByteBuffer.allocate(1), offset));
+                assertEquals(Errno.ENOSPC, e.errno());
+                assertEquals(full, e.getMessage(), "a refused write changes what the quota holds");
+            }
+            long spent = allocatedByThisThread() - before;
+            assertTrue(spent < 10L * 4 * qset, "100 refused writes allocated " + spent + " bytes: each kept a quantum set");
+            assertEquals(held, w.seek(0, OpenFile.SEEK_END), "refused writes leave the size as it was");
+        }
+        user.open("scull0", OpenFlags.O_WRONLY).close(); // a write-only open empties scull0
+        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) {
+            assertEquals(held, fillUntilEnospc(w), "emptied, scull0 holds as much as before: nothing stayed reserved");
+        }
+    }
+
+    /**
+     * Review finding: only quanta counted against scull_max_bytes, not the pointer arrays of the
+     * quantum sets, so a 1-byte quantum in a new set of 1000 pointers was counted as 1 byte and took
+     * 4 to 8 KB of heap. Every set's array counts (8 bytes a pointer), and emptying gives it back.
+     */
+    @Test
+    void quantumSetPointerArraysCountAgainstScullMaxBytes() {
+        load("scull_quantum", 1, "scull_qset", 1000, "scull_max_bytes", 1 << 20); // a set: 1000 pointers, 8000 bytes
+        for (int round = 1; round <= 2; round++) { // the second after emptying: every set was given back
+            try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) {
+                int taken = 0;
+                while (taken < 1000) {
+                    try {
+                        w.write(ByteBuffer.allocate(1), taken * 1000L); // one byte in a new quantum set
+                        taken++;
+                    } catch (KernelException e) {
+                        assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
+                        break;
+                    }
+                }
+                assertTrue(taken <= (1 << 20) / 8000 && taken >= 100, "round " + round + ": " + taken
+                        + " one-byte writes each in a new set of 1000 pointers fit in 1 MiB");
+            }
+        }
+    }
+
+    /**
+     * Review finding: SCULL_IOCTQSET(300000000) from a process that may only open scull made the next
+     * write allocate 300 million pointers (OutOfMemoryError). Every form of the quantum and qset ioctls
+     * refuses more than LDD3's kmalloc could give (4 MiB: a quantum of 4194304 bytes, a set of 524288
+     * pointers) with EINVAL, and the settings stay as they were.
+     */
+    @Test
+    void aHugeQuantumOrQsetIsEinvalFromEveryIoctlAndChangesNothing() {
+        load();
+        try (OpenFile r = user.open("scull0", OpenFlags.O_RDONLY)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+            int[] hugeQset = {300_000_000, (1 << 19) + 1};
+            int[] hugeQuantum = {Integer.MAX_VALUE, (4 << 20) + 1};
+            for (int v : hugeQset) {
+                for (Executable call : List.<Executable>of(() -> r.ioctl(ScullIoctl.TQSET, v), () -> r.ioctl(ScullIoctl.HQSET, v),
+                        () -> r.ioctl(ScullIoctl.SQSET, b.putInt(0, v)), () -> r.ioctl(ScullIoctl.XQSET, b.putInt(0, v)))) {
+                    KernelException e = assertThrows(KernelException.class, call, "qset " + v);
+                    assertEquals(Errno.EINVAL, e.errno());
+                    assertTrue(e.getMessage().contains("qset must be from 1 to 524288"), e.getMessage());
+                }
+            }
+            for (int v : hugeQuantum) {
+                for (Executable call : List.<Executable>of(() -> r.ioctl(ScullIoctl.TQUANTUM, v), () -> r.ioctl(ScullIoctl.HQUANTUM, v),
+                        () -> r.ioctl(ScullIoctl.SQUANTUM, b.putInt(0, v)), () -> r.ioctl(ScullIoctl.XQUANTUM, b.putInt(0, v)))) {
+                    KernelException e = assertThrows(KernelException.class, call, "quantum " + v);
+                    assertEquals(Errno.EINVAL, e.errno());
+                    assertTrue(e.getMessage().contains("quantum must be from 1 to 4194304"), e.getMessage());
+                }
+            }
+            assertEquals(1000, r.ioctl(ScullIoctl.QQSET, 0));
+            assertEquals(4000, r.ioctl(ScullIoctl.QQUANTUM, 0));
+        }
+        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) { // root's ordinary write, after a trim that takes the settings
+            assertEquals(4000, w.write(ByteBuffer.allocate(5000)), "the quantum is still 4000");
+        }
+    }
+
+    /** The same bounds at load: a module parameter cannot ask for more than an ioctl can. */
+    @Test
+    void aHugeQuantumQsetOrPipeBufferFailsInitWithEinval() {
+        for (Object[] bad : List.of(new Object[] {"scull_qset", 300_000_000}, new Object[] {"scull_quantum", "0x7fffffff"},
+                new Object[] {"scull_p_buffer", (4 << 20) + 1})) {
+            KernelException e = assertThrows(KernelException.class, () -> load(bad), bad[0] + "=" + bad[1]);
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().startsWith("parameter '" + bad[0] + "'"), e.getMessage());
+            assertTrue(user.devices().isEmpty());
+        }
+    }
+
+    /**
+     * A write whose new quantum and quantum set need more than all of scull_max_bytes can never
+     * succeed, however empty the devices: ENOMEM, as LDD3's failed kmalloc, naming what to change.
+     */
+    @Test
+    void aWriteThatNeedsMoreThanScullMaxBytesIsEnomemAndAllocatesNothing() {
+        load("scull_max_bytes", 1 << 20);
+        try (OpenFile r = user.open("scull0", OpenFlags.O_RDONLY)) {
+            r.ioctl(ScullIoctl.TQSET, 1 << 19); // the largest qset: 4 MiB of pointers, more than the quota
+        }
+        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) { // the trim takes the new qset
+            KernelException e = assertThrows(KernelException.class, () -> w.write(ByteBuffer.allocate(1)));
+            assertEquals(Errno.ENOMEM, e.errno());
+            assertTrue(e.getMessage().contains("qset") && e.getMessage().contains("scull_max_bytes"), e.getMessage());
+            assertEquals(0, w.seek(0, OpenFile.SEEK_END));
+            w.ioctl(ScullIoctl.RESET, 0);
+        }
+        try (OpenFile w = user.open("scull0", OpenFlags.O_WRONLY)) {
+            assertEquals(1, w.write(ByteBuffer.allocate(1)), "with the default qset the same write fits");
+        }
+    }
+
+    /** The pipe's buffer, allocated at the next open of any scullpipe, is bounded as a quantum is. */
+    @Test
+    void aHugePipeBufferIsEinvalAndTheNextOpenStillWorks() {
+        load();
+        try (OpenFile r = user.open("scull0", OpenFlags.O_RDONLY)) {
+            KernelException e = assertThrows(KernelException.class, () -> r.ioctl(ScullIoctl.P_TSIZE, Integer.MAX_VALUE));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().contains("scull_p_buffer must be from 2 to 4194304"), e.getMessage());
+            assertEquals(4000, r.ioctl(ScullIoctl.P_QSIZE, 0));
+        }
+        try (OpenFile w = user.open("scullpipe0", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK)) {
+            assertEquals(3999, fillNonBlocking(w));
         }
     }
 
