@@ -152,8 +152,13 @@ final class FuseServer {
 
     // ---- the loop ----
 
+    /** A server thread's buffer: the request area, then the reply area. */
+    static ByteBuffer threadBuffer() {
+        return ByteBuffer.allocateDirect(REQUEST_AREA + REPLY_AREA).order(ByteOrder.nativeOrder());
+    }
+
     private void serve() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(REQUEST_AREA + REPLY_AREA).order(ByteOrder.nativeOrder());
+        ByteBuffer buf = threadBuffer();
         Interrupts.Worker worker = new Interrupts.Worker();
         try {
             while (true) {
@@ -184,7 +189,11 @@ final class FuseServer {
         }
     }
 
-    private void dispatch(ByteBuffer buf, int length, Interrupts.Worker worker) {
+    /**
+     * Runs one request of {@code length} bytes at the start of {@code buf} (a {@link #threadBuffer})
+     * and sends its reply, if it has one. Package-private so tests can run requests without a mount.
+     */
+    void dispatch(ByteBuffer buf, int length, Interrupts.Worker worker) {
         int opcode = buf.getInt(Fuse.IN_OPCODE);
         long unique = buf.getLong(Fuse.IN_UNIQUE);
         long nodeid = buf.getLong(Fuse.IN_NODEID);
@@ -447,9 +456,15 @@ final class FuseServer {
             throw new KernelException(Errno.EBADF, "folder handle");
         }
         long offset = buf.getLong(body + Fuse.RW_OFFSET);
+        // The offset is the client's (lseek on the folder), any 64 bits. Those this listing hands
+        // out (entry i's d_off is i + 1) run from 0 to its length; anything past the end, huge or
+        // negative as signed, lists nothing, and only an offset in range is narrowed to an int.
+        if (offset < 0 || offset >= entries.size()) {
+            return 0;
+        }
         int size = Math.min(buf.getInt(body + Fuse.RW_SIZE), REPLY_AREA - Fuse.OUT_HEADER);
         int at = 0;
-        for (int i = (int) Math.max(0, offset); i < entries.size(); i++) {
+        for (int i = (int) offset; i < entries.size(); i++) {
             Nodes.Entry e = entries.get(i);
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
             int entry = (Fuse.DIRENT_HEADER + name.length + 7) & ~7;

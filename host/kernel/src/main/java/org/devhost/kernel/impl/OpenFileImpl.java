@@ -235,13 +235,36 @@ final class OpenFileImpl implements OpenFile, File {
                     + (write ? "writing" : "reading"));
         }
         String op = write ? "write" : "read";
+        int given = buffer.remaining();
+        int start = buffer.position();
         enter(op);
         try {
-            return write ? device.ops.write(data, this, buffer, at) : device.ops.read(data, this, buffer, at);
+            int n = write ? device.ops.write(data, this, buffer, at) : device.ops.read(data, this, buffer, at);
+            // Callers take the count as the truth (devfs sends the first n bytes of a reply buffer
+            // that every request and client reuses; the position moves by n): a read's count is at
+            // most what the driver put into the buffer, or stale bytes would go out; a write's is at
+            // most what it was given. A count outside that is the driver's fault, as a throw is.
+            int put = write ? given : buffer.position() - start;
+            if (n < 0 || n > given || n > put) {
+                throw new BadCount(op + " returned " + n + " with " + given + " bytes "
+                        + (write ? "given" : "asked for and " + put + " put into the buffer"));
+            }
+            return n;
         } catch (Throwable e) {
             throw device.fault(e, op);
         } finally {
             exit();
+        }
+    }
+
+    /**
+     * A count or result the driver returned that breaks the {@code FileOperations} contract: the
+     * kernel treats it as a throw, so it is logged under the driver's name and the caller gets EIO.
+     * No stack trace: it is made in the kernel, which would be all the trace shows.
+     */
+    private static final class BadCount extends RuntimeException {
+        BadCount(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -291,7 +314,13 @@ final class OpenFileImpl implements OpenFile, File {
     private long ioctl(int cmd, IoctlArg arg) {
         enter("ioctl");
         try {
-            return device.ops.ioctl(data, this, cmd, arg);
+            long r = device.ops.ioctl(data, this, cmd, arg);
+            // The contract's result is non-negative (errors are thrown): a negative one passed on
+            // would reach a devfs client as a failed ioctl with whatever errno its value spells.
+            if (r < 0) {
+                throw new BadCount("ioctl 0x" + Integer.toHexString(cmd) + " returned " + r);
+            }
+            return r;
         } catch (Throwable e) {
             throw device.fault(e, "ioctl");
         } finally {
