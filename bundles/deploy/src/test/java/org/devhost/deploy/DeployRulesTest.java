@@ -70,16 +70,41 @@ class DeployRulesTest {
         assertTrue(rules.refusal(ok).orElseThrow().startsWith("its folder " + deploy + " is writable by every user"));
     }
 
-    @Test
-    void aFileOfAnotherUserIsRefusedAlsoBehindALink() throws Exception {
+    private static UserPrincipal nobody(Path anywhere) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "giving a file to another user needs root; skipped");
-        UserPrincipal nobody = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        return anywhere.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    }
+
+    @Test
+    void aFileOfAnotherUserIsRefusedForItsOwner() throws Exception {
+        UserPrincipal nobody = nobody(root);
+        Path theirs = file(deploy, "theirs.jar", "rw-r--r--"); // a regular file, in its folder, not writable by others
+        Files.setOwner(theirs, nobody);
+        assertEquals(Optional.of("the file " + theirs + " is owned by nobody, not by root, the user the host runs as"),
+                rules.refusal(theirs));
+        Path cfg = file(conf, "theirs.cfg", "rw-------");
+        Files.setOwner(cfg, nobody);
+        assertEquals(Optional.of("the file " + cfg + " is owned by nobody, not by root, the user the host runs as"),
+                rules.refusal(cfg));
+    }
+
+    @Test
+    void aFolderOfAnotherUserRefusesTheHostUsersOwnFilesInIt() throws Exception {
+        UserPrincipal nobody = nobody(root);
+        Path mine = file(deploy, "mine.jar", "rw-r--r--");
+        Files.setOwner(deploy, nobody);
+        assertEquals(Optional.of("its folder " + deploy + " is owned by nobody, not by root, the user the host runs as"),
+                rules.refusal(mine));
+    }
+
+    @Test
+    void aLinkOfTheHostUserToAFileOfAnotherUserIsRefusedAsALink() throws Exception {
+        UserPrincipal nobody = nobody(root);
         Path theirs = file(root, "theirs.jar", "rw-r--r--");
         Files.setOwner(theirs, nobody);
-        Path copy = file(deploy, "copy.jar", "rw-r--r--");
-        Files.setOwner(copy, nobody);
-        assertTrue(rules.refusal(copy).orElseThrow().contains("is owned by nobody, not by root"));
+        // the link is root's, in root's folder: the owner check reads the link, not its target, so
+        // the reason the user gets must be the link rule's (copy the file), not the owner's
         Path link = Files.createSymbolicLink(deploy.resolve("link.jar"), theirs);
-        assertTrue(rules.refusal(link).orElseThrow().contains("it is a symbolic link"));
+        assertEquals(Optional.of("it is a symbolic link; copy the file itself into " + deploy), rules.refusal(link));
     }
 }

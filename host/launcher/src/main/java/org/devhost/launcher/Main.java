@@ -353,7 +353,7 @@ public final class Main {
      * Starts bundles in the order given; fragments are resolved with their hosts and not started,
      * and a bundle for a newer JDK than this one is left installed but not started, with a note.
      */
-    private static void startAll(BundleContext ctx, List<Bundle> bundles) {
+    static void startAll(BundleContext ctx, List<Bundle> bundles) {
         for (Bundle b : bundles) {
             if (b.getHeaders("").get("Fragment-Host") != null) {
                 continue;

@@ -101,11 +101,23 @@ class PollTest {
     }
 
     @Test
-    void aTimedPollReturnsZeroWhenTheTimeRunsOutAndTheMaskWhenItIsReady() {
+    void aTimedPollReturnsZeroWhenTheTimeRunsOutAndTheMaskWhenItIsReady() throws Exception {
         try (OpenFile f = open()) {
             assertEquals(0, f.poll(PollEvents.POLLIN, 0));
+            // it waits out the time asked: a lower bound the clock guarantees, not a speed measured
+            long t0 = System.nanoTime();
             assertEquals(0, f.poll(PollEvents.POLLIN, 20));
+            long waited = System.nanoTime() - t0;
+            assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(20), "a 20 ms poll returned after " + waited + " ns");
             assertEquals(0, fifo.readable.listenerCount(), "the timed-out poll left nothing on the queue");
+
+            // a timed poll parks on the driver's queue until an event comes, well before its time runs out
+            Caller<Integer> timed = Caller.start("timed poller", () -> f.poll(PollEvents.POLLIN, 60_000)).parked();
+            assertEquals(1, fifo.readable.listenerCount());
+            write(f, "y");
+            assertEquals(PollEvents.POLLIN, timed.result().get(10, TimeUnit.SECONDS));
+            assertEquals(0, fifo.readable.listenerCount());
+            assertEquals(1, f.read(ByteBuffer.allocate(1)));
             assertEquals(PollEvents.POLLOUT, f.poll(PollEvents.POLLIN | PollEvents.POLLOUT, -1));
             write(f, "x");
             assertEquals(PollEvents.POLLIN, f.poll(PollEvents.POLLIN, 0));
