@@ -55,9 +55,9 @@ public class DataIT {
     }
 
     @After
-    public void stop() {
+    public void stop() throws Exception {
         threads.shutdownNow();
-        assertEquals("no module was restarted by the supervisor", List.of(), supervisor);
+        SupervisorEvents.assertNoneRestarted(getClass(), supervisor);
     }
 
     /** The writer's bytes: a seeded stream, so both sides can compute it. */

@@ -66,10 +66,10 @@ public class LoadUnloadUnderIoIT {
     }
 
     @After
-    public void tearDown() {
+    public void tearDown() throws Exception {
         threads.shutdownNow();
         System.clearProperty("itest.deactivate");
-        assertEquals("no module was restarted by the supervisor", List.of(), supervisor);
+        SupervisorEvents.assertNoneRestarted(getClass(), supervisor);
     }
 
     private Bundle loadCounting() throws Exception {

@@ -90,6 +90,9 @@ public class ShellIT {
                 CoreOptions.systemProperty("itest.failing.jar").value(failing.getCanonicalPath()),
                 CoreOptions.systemProperty("itest.plain.jar").value(plain.getCanonicalPath()),
                 CoreOptions.systemProperty("itest.notdriver.jar").value(notDriver.getCanonicalPath()),
+                CoreOptions.systemProperty("itest.faulty.jar").value(
+                        new File(System.getProperty("itest.bundles", "target/bundles"), "org.devhost.drivers.faulty.jar")
+                                .getCanonicalPath()),
                 CoreOptions.systemProperty("itest.chrdev.jar").value(
                         new File(System.getProperty("itest.bundles", "target/bundles"), "org.devhost.drivers.rust_chrdev.jar")
                                 .getCanonicalPath()));
@@ -133,6 +136,15 @@ public class ShellIT {
         Object result = session.execute(line);
         String printed = out.toString();
         return result == null ? printed : printed + session.format(result, 0);
+    }
+
+    private static KernelException assertThrowsKernel(Runnable r) {
+        try {
+            r.run();
+        } catch (KernelException e) {
+            return e;
+        }
+        throw new AssertionError("no KernelException");
     }
 
     private KernelException fails(String line) {
@@ -445,6 +457,39 @@ public class ShellIT {
             return e;
         }
         throw new AssertionError("expected a KernelException");
+    }
+
+    /**
+     * A crash the supervisor restarts shows in dev:lsmod's RESTARTS column and in dev:health with
+     * its reason; dev:restart restarts a module on demand. faulty with fault=oops: every read is a
+     * driver fault, and the default policy restarts after 5 faults.
+     */
+    @Test
+    public void restartsShowInLsmodAndHealthAndDevRestartRestartsAModule() throws Exception {
+        org.devhost.kernel.ModuleManager modules = context.getService(context.getServiceReference(org.devhost.kernel.ModuleManager.class));
+        assertTrue(run("dev:insmod " + System.getProperty("itest.faulty.jar") + " fault=oops").contains("faulty: loaded"));
+        try {
+            assertTrue(run("dev:lsmod"), run("dev:lsmod").matches("(?s).*\nfaulty +\\d+  live +0  0.*"));
+            for (int i = 0; i < 5; i++) {
+                assertEquals(Errno.EIO, fails("dev:cat faulty").errno());
+            }
+            Await.until("faulty restarted once", () -> modules.module("faulty").restarts() == 1
+                    && modules.module("faulty").state() == org.devhost.kernel.ModuleStatus.State.LIVE
+                    && registry().device("faulty").isPresent());
+            String lsmod = run("dev:lsmod");
+            assertTrue(lsmod, lsmod.matches("(?s).*\nfaulty +\\d+  live +1  0.*"));
+            String health = run("dev:health");
+            assertTrue(health, health.matches("(?s).*\n  faulty +live +restarts 1, stuck 0; last: .*5 faults.*"));
+            try (OpenFile before = registry().open("faulty", OpenFlags.O_RDONLY)) {
+                assertTrue(run("dev:restart faulty").contains("faulty: restarted"));
+                assertTrue(registry().device("faulty").isPresent());
+                assertEquals("a file from before the restart is gone", Errno.ENODEV,
+                        assertThrowsKernel(() -> before.read(ByteBuffer.allocate(4))).errno());
+            }
+            assertEquals(Errno.ENOENT, fails("dev:restart no_such_module").errno());
+        } finally {
+            run("dev:rmmod -f faulty");
+        }
     }
 
     @Test

@@ -87,7 +87,7 @@ public class SoakIT {
         long alive = loaders.stream().filter(r -> r.get() != null).count();
         assertEquals("driver class loaders still reachable", 0, alive);
         assertEquals("device operations that answered", (long) cycles * (EXPECTED_DEVICES.size() - 1), ops);
-        assertEquals("no module was restarted by the supervisor", List.of(), supervisor);
+        SupervisorEvents.assertNoneRestarted(getClass(), supervisor);
         System.out.printf("SoakIT: %d cycles of %d drivers in %d ms (%.1f ms per cycle), %d device operations, "
                 + "threads %d -> %d, %d class loaders sampled and collected%n", cycles, locations.size(), ms,
                 (double) ms / cycles, ops, threadsBefore, threadsAfter, loaders.size());

@@ -267,6 +267,10 @@ public class SupervisionIT {
                 && java.util.Arrays.stream(reader.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("WaitQueueImpl")));
 
         System.clearProperty(SpinningIoctl.RELEASE);
+        // the restart is held in itest_hang's init, so "during the restart" is a state, not a time
+        java.util.concurrent.CountDownLatch[] gate = {
+            new java.util.concurrent.CountDownLatch(1), new java.util.concurrent.CountDownLatch(1)};
+        System.getProperties().put(SpinningIoctl.GATE, gate);
         OpenFile hangFile = registry.open("itest_hang", OpenFlags.O_RDONLY);
         Thread spinner = new Thread(() -> {
             try {
@@ -277,8 +281,14 @@ public class SupervisionIT {
         }, "itest-spinner");
         try {
             spinner.start();
-            long before = answered.get();
             Await.until("HUNG posted for itest_hang", () -> count("itest_hang", "HUNG") == 1);
+            assertTrue("the restart reached init", gate[0].await(30, java.util.concurrent.TimeUnit.SECONDS));
+            long before = answered.get();
+            Await.until("the other module answered during the restart", () -> answered.get() >= before + 2);
+            assertEquals(ModuleStatus.State.RESTARTING, status("itest_hang").state());
+            assertNull("the other module's device kept working", otherFailed.get());
+            System.getProperties().remove(SpinningIoctl.GATE);
+            gate[1].countDown();
             Await.until("itest_hang restarted", () -> status("itest_hang").restarts() == 1 && live("itest_hang", "itest_hang"));
             ModuleStatus s = status("itest_hang");
             assertEquals("hang", s.lastFailure().kind());
@@ -296,9 +306,10 @@ public class SupervisionIT {
             assertEquals(Thread.State.WAITING, reader.getState());
             assertNull(readerGot.get());
 
-            Await.until("the other module answered during the restart", () -> answered.get() > before);
             assertNull("the other module's device kept working", otherFailed.get());
         } finally {
+            System.getProperties().remove(SpinningIoctl.GATE);
+            gate[1].countDown();
             stop.set(true);
             System.setProperty(SpinningIoctl.RELEASE, "true");
             spinner.join(10_000);
@@ -319,6 +330,7 @@ public class SupervisionIT {
     @Test
     public void anInitThatFailsKTimesIsRestartedWithGrowingDelaysAndOneThatKeepsFailingEndsFailed() throws Exception {
         policy("itest_flaky", Map.of("fault.threshold", 1, "backoff.initial.ms", 20L, "max.restarts", 5));
+        System.clearProperty(FlakyInit.TIMES);
         modules.load(System.getProperty("itest.flaky.jar"), Map.of(), null);
         try {
             System.setProperty(FlakyInit.LEFT, "3");
@@ -329,6 +341,17 @@ public class SupervisionIT {
                     && live("itest_flaky", "itest_flaky"));
             assertEquals("0", System.getProperty(FlakyInit.LEFT));
             assertEquals("at once, then doubling", List.of(0L, 20L, 40L, 80L), backoffs("itest_flaky"));
+            // and the delays happened: each init began at least its back-off after the one before
+            // (a lower bound, which load on the machine can only lengthen)
+            long[] t = java.util.Arrays.stream(System.getProperty(FlakyInit.TIMES).split(","))
+                    .mapToLong(Long::parseLong).toArray();
+            assertEquals("the load's init and four restarts' inits", 5, t.length);
+            for (int k = 2; k < t.length; k++) {
+                long waited = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(t[k] - t[k - 1]);
+                long backoff = backoffs("itest_flaky").get(k - 1);
+                assertTrue("restart " + k + " began " + waited + " ms after the failed init before it, its back-off is "
+                        + backoff + " ms", waited >= backoff);
+            }
             assertEquals(4, status("itest_flaky").restarts());
             assertEquals("init", status("itest_flaky").lastFailure().kind());
 
