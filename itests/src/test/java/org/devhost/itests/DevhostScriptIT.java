@@ -121,6 +121,35 @@ class DevhostScriptIT {
     }
 
     /**
+     * A driver whose drop never returns cannot keep the host from stopping, nor leave devfs
+     * mounted: at SIGTERM devfs stops first (it unmounts), and past devhost.stop.timeout.ms the
+     * host says which bundle did not stop and ends.
+     */
+    @Test
+    void aDriverStuckInItsDropNeitherHoldsTheStopNorLeavesTheMount() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "devfs needs /dev/fuse, which this machine lacks");
+        assumeTrue("root".equals(System.getProperty("user.name")), "devfs tests mount as root; this user is not root");
+        Path mnt = Path.of("/tmp/devhost-itest-stuck-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), "dev");
+        String stuck = HostOptions.testDriver("itest_stuck", org.devhost.itests.drivers.StuckLifecycle.class);
+        Host host = new Host(tmp, (String) null, "devhost.devfs=on", "devhost.devfs.mount=" + mnt, "--no-shell",
+                "-J-Ditest.stuck.drop.forever=true", "devhost.stop.timeout.ms=3000", stuck);
+        try {
+            awaitOutput(host, "devices are files under " + mnt);
+            awaitFile(host, mnt.resolve("itest_stuck"));
+            awaitOutput(host, "devhost: running without a shell");
+            host.process.destroy(); // SIGTERM
+            assertTrue(host.process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host did not end: " + host.output());
+            host.drained.get(10, TimeUnit.SECONDS);
+            assertTrue(host.output().contains("devhost: the host did not stop within 3 s"), host.output());
+            assertTrue(host.output().contains("still stopping: org.devhost.itests.itest_stuck (bundle "), host.output());
+            assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "), "mount left behind");
+        } finally {
+            host.process.destroyForcibly();
+            shell("umount -l " + mnt + " 2>/dev/null; rm -rf " + mnt.getParent());
+        }
+    }
+
+    /**
      * A host that is not root mounts devfs through the setuid fusermount3 (Debian's fuse3), which
      * passes the /dev/fuse descriptor back over a socket; stopping the host unmounts through it.
      * Runs the host as nobody; needs /dev/fuse open to others (Debian's default, 0666).

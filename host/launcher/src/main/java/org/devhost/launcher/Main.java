@@ -105,13 +105,15 @@ public final class Main {
         framework.init();
         BundleContext ctx = framework.getBundleContext();
         framework.start();
+        BoundedStop.install(framework, config.get(BoundedStop.TIMEOUT_PROPERTY));
         // SIGTERM and Ctrl-C stop the framework, so every bundle's deactivation runs (devfs
-        // unmounts, drivers release their nodes) before the JVM ends; bounded, never a hang.
+        // unmounts, drivers release their nodes) before the JVM ends; bounded (BoundedStop halts
+        // the JVM past its deadline), never a hang.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
                     framework.stop();
-                    framework.waitForStop(10_000);
+                    framework.waitForStop(0);
                 }
             } catch (Exception e) {
                 // the JVM is ending anyway

@@ -69,6 +69,9 @@ public final class ModuleManagerComponent implements ModuleManager {
         // Refuse before touching anything: installing the same location again would hand back the
         // running bundle, and a failing load would then unload the module the user already had.
         Bundle same = Arrays.stream(context.getBundles()).filter(driver::isInstalledAs).findFirst().orElse(null);
+        if (same != null) {
+            ModuleInfo.of(same).ifPresent(i -> supervisor.steps.refuseIfStuck(i.name()));
+        }
         if (same != null && isDown(same)) {
             // A module the supervisor gave up on (or is restarting): a new load replaces it.
             removeDown(same);
@@ -96,6 +99,7 @@ public final class ModuleManagerComponent implements ModuleManager {
                         + " is not a driver module (no @KernelModule)") + "; nothing was loaded");
             }
             String name = info.get().name();
+            supervisor.steps.refuseIfStuck(name);
             Optional<Bundle> other = otherBundleOf(name, b);
             if (other.isPresent() && isDown(other.get())) {
                 removeDown(other.get());
@@ -112,7 +116,9 @@ public final class ModuleManagerComponent implements ModuleManager {
             supervisor.forget(module);
             supervisor.loading(b, true);
             try {
-                b.start();
+                String loaded = module;
+                Map<String, Object> old = before;
+                supervisor.steps.run(module, "init", b::start, () -> undoLateLoad(b, loaded, old));
             } catch (BundleException e) {
                 throw new KernelException(Errno.EINVAL, module + ": cannot start (" + e.getMessage() + ")");
             }
@@ -123,7 +129,11 @@ public final class ModuleManagerComponent implements ModuleManager {
             return status(b, info.get());
         } catch (Throwable e) {
             // Whatever went wrong, nothing of this load stays: the bundle goes, and the module's
-            // parameters are what they were before.
+            // parameters are what they were before. An init past its deadline still runs in the
+            // framework's start, which holds the bundle: the undo waits for its return.
+            if (module != null && supervisor.steps.isStuck(module)) {
+                throw sneaky(e);
+            }
             uninstallQuietly(b);
             if (module != null) {
                 try {
@@ -140,6 +150,23 @@ public final class ModuleManagerComponent implements ModuleManager {
         } finally {
             // Only now: an init failure the watcher reports late is this load's (rolled back above), not a crash.
             supervisor.loading(b, false);
+        }
+    }
+
+    /** A load whose init ran past its deadline, undone when the init returns at last. */
+    private void undoLateLoad(Bundle b, String module, Map<String, Object> before) {
+        lock.lock();
+        try {
+            uninstallQuietly(b);
+            context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
+            try {
+                params.restore(module, before);
+            } catch (KernelException e) {
+                core.log("WARN", module, "its parameters could not be put back after the late init: " + e.getMessage(), null);
+            }
+            core.log("INFO", module, "the load whose init ran past its deadline is undone", null);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -183,6 +210,7 @@ public final class ModuleManagerComponent implements ModuleManager {
             if (b == null) {
                 throw new KernelException(Errno.ENOENT, "Module " + module + " is not currently loaded");
             }
+            supervisor.steps.refuseIfStuck(module);
             if (b.getState() != Bundle.ACTIVE && isDown(b)) {
                 removeDown(b); // nothing of it runs; its numbers' reservation goes with it
                 return;
@@ -200,16 +228,27 @@ public final class ModuleManagerComponent implements ModuleManager {
                         + (users.isEmpty() ? "" : "used by " + String.join(",", users)) + "); use -f to unload it anyway");
             }
             try {
-                b.uninstall();
+                supervisor.steps.run(module, "drop", b::uninstall, () -> {
+                    lock.lock();
+                    try {
+                        finishUnload(b, module);
+                    } finally {
+                        lock.unlock();
+                    }
+                });
             } catch (BundleException e) {
                 throw new KernelException(Errno.EIO, module + ": " + e.getMessage());
             }
-            // Let the framework drop the old class loader now rather than at the next refresh.
-            context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
-            supervisor.forget(module);
+            finishUnload(b, module);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** After the uninstall: the framework drops the old class loader now rather than at the next refresh. */
+    private void finishUnload(Bundle b, String module) {
+        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
+        supervisor.forget(module);
     }
 
     @Override

@@ -83,6 +83,8 @@ public final class Supervisor {
 
     /** The lock of every module lifecycle change (load, unload, restart): Linux's module_mutex. */
     final ReentrantLock moduleLock = new ReentrantLock();
+    /** Every framework start and stop of a module's bundle runs through these, under a deadline. */
+    final LifecycleSteps steps;
 
     private final KernelCore core;
     private final ServiceComponentRuntime scr;
@@ -101,6 +103,7 @@ public final class Supervisor {
         this.core = core;
         this.scr = scr;
         this.context = context;
+        this.steps = new LifecycleSteps(core, LifecycleSteps.timeout(context.getProperty(LifecycleSteps.TIMEOUT_PROPERTY)));
         threads = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "devhost supervisor");
             t.setDaemon(true);
@@ -526,15 +529,39 @@ public final class Supervisor {
                 return false;
             }
             if (b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING) {
-                b.stop(Bundle.STOP_TRANSIENT);
+                steps.run(w.name, "drop", () -> b.stop(Bundle.STOP_TRANSIENT), null);
             }
         } catch (BundleException | IllegalStateException e) {
             core.log("ERROR", w.name, "stopping for a restart failed: " + e, e);
+        } catch (KernelException stuck) {
+            failStuck(w, stuck);
+            return false;
         } finally {
             moduleLock.unlock();
         }
         countStuck(w, ops);
         return true;
+    }
+
+    /**
+     * A drop past its deadline (or refused while an earlier step is stuck): no restart can follow
+     * it, so the module is FAILED with that reason and what was reserved for its restart goes.
+     * dev:restart brings it back once the step has returned. The caller holds {@link #moduleLock}.
+     */
+    private void failStuck(Watch w, KernelException stuck) {
+        int restarts;
+        synchronized (w) {
+            w.generation++;
+            if (w.pending != null) {
+                w.pending.cancel(false);
+            }
+            w.state = ModuleStatus.State.FAILED;
+            w.lastFailure = new ModuleStatus.Failure("stuck", stuck.getMessage(), System.currentTimeMillis(), stuck.getMessage());
+            restarts = w.restarts;
+        }
+        core.table().unreserve(w.name);
+        core.log("ERROR", w.name, "failed: " + stuck.getMessage(), null);
+        post("FAILED", w.name, "stuck", stuck.getMessage(), restarts, -1);
     }
 
     /** Counts (once each) the threads still running in the code of {@code ops} after a stop: abandoned. */
@@ -591,9 +618,10 @@ public final class Supervisor {
 
     /** Refresh (a fresh class loader) and start; the init's failure text, or null when it is up. The caller holds moduleLock. */
     String refreshAndStart(Bundle b) {
+        String module = ModuleInfo.nameOf(b);
         try {
             if (b.getState() == Bundle.ACTIVE) {
-                b.stop(Bundle.STOP_TRANSIENT);
+                steps.run(module, "drop", () -> b.stop(Bundle.STOP_TRANSIENT), null);
             }
             CountDownLatch refreshed = new CountDownLatch(1);
             context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b),
@@ -607,13 +635,15 @@ public final class Supervisor {
             }
             loading.add(b.getBundleId());
             try {
-                b.start(Bundle.START_TRANSIENT);
+                steps.run(module, "init", () -> b.start(Bundle.START_TRANSIENT), null);
                 return ComponentStates.awaitInit(scr, b);
             } finally {
                 loading.remove(b.getBundleId());
             }
         } catch (BundleException | IllegalStateException e) {
             return "cannot start (" + e.getMessage() + ")";
+        } catch (KernelException stuck) { // past the deadline, or refused: an earlier step is stuck
+            return stuck.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
@@ -646,6 +676,7 @@ public final class Supervisor {
         Watch w = watch(module);
         moduleLock.lock();
         try {
+            steps.refuseIfStuck(module);
             int restarts;
             synchronized (w) {
                 if (w.pending != null) {
@@ -666,9 +697,12 @@ public final class Supervisor {
                 }
                 core.table().reserve(module);
                 try {
-                    b.stop(Bundle.STOP_TRANSIENT);
+                    steps.run(module, "drop", () -> b.stop(Bundle.STOP_TRANSIENT), null);
                 } catch (BundleException | IllegalStateException e) {
                     core.log("ERROR", module, "stopping for a restart failed: " + e, e);
+                } catch (KernelException stuck) {
+                    failStuck(w, stuck);
+                    throw stuck;
                 }
                 countStuck(w, ops);
             }
@@ -681,9 +715,9 @@ public final class Supervisor {
                     w.lastFailure = new ModuleStatus.Failure("init", "init failed: " + failure, System.currentTimeMillis(), failure);
                 }
                 try {
-                    b.stop(Bundle.STOP_TRANSIENT);
-                } catch (BundleException | IllegalStateException ignored) {
-                    // it did not come up; nothing of it runs
+                    steps.run(module, "drop", () -> b.stop(Bundle.STOP_TRANSIENT), null);
+                } catch (BundleException | IllegalStateException | KernelException ignored) {
+                    // it did not come up; nothing of it runs (or its step is stuck, and says so)
                 }
                 core.log("ERROR", module, "restart by hand failed: " + failure + "; the module is FAILED", null);
                 post("FAILED", module, "init", failure, restarts, -1);
