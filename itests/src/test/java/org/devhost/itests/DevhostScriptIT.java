@@ -137,10 +137,13 @@ class DevhostScriptIT {
             awaitOutput(host, "devices are files under " + mnt);
             awaitFile(host, mnt.resolve("itest_stuck"));
             awaitOutput(host, "devhost: running without a shell");
-            host.process.destroy(); // SIGTERM
+            // SIGTERM through the handle: Process.destroy() also closes our end of its output,
+            // and what the host says while it stops would be lost
+            host.process.toHandle().destroy();
             assertTrue(host.process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host did not end: " + host.output());
             host.drained.get(10, TimeUnit.SECONDS);
-            assertTrue(host.output().contains("devhost: the host did not stop within 3 s"), host.output());
+            assertTrue(host.output().contains("devhost: the host did not stop within 3 s"),
+                    "exit " + host.process.exitValue() + ": " + host.output());
             assertTrue(host.output().contains("still stopping: org.devhost.itests.itest_stuck (bundle "), host.output());
             assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " "), "mount left behind");
         } finally {

@@ -12,8 +12,8 @@ import org.devhost.kernel.KernelException;
  * <p>Invariants: {@code refs} is 1 (the owner's reference, until close) plus one per call in
  * flight, and the descriptor is closed exactly once, when it reaches 0, so no call runs on a
  * closed or reused descriptor number. Receivers sleep inside {@code read(2)}, which a close of the
- * descriptor cannot end; what ends them is the end of the connection: {@link #close()} detaches
- * the mount and aborts the connection through the {@code fusectl} file system ({@link FuseMounts}),
+ * descriptor cannot end; what ends them is the end of the connection: {@link #close()} aborts
+ * the connection through the {@code fusectl} file system and detaches the mount ({@link FuseMounts}),
  * and the kernel ends a connection by itself once a detached mount has no open file left. Either
  * way every read then fails with {@code ENODEV}.
  */
@@ -116,9 +116,20 @@ final class FuseDevice implements FuseChannel {
             closed = true;
         }
         try {
-            mounts.detach(mountPoint, viaHelper);
+            // Only while the mount is still ours: something else may be at that path now, and
+            // our connection's number may belong to another mount (a mount detached by hand
+            // frees it). Abort first, while the number is surely ours, then detach. A connection
+            // whose mount is gone has ended already: its reads fail with ENODEV.
+            if (mounts.isOurs(mountPoint, connection)) {
+                try {
+                    mounts.abort(connection);
+                } finally {
+                    mounts.detach(mountPoint, viaHelper);
+                }
+            } else if (connection < 0) {
+                mounts.detach(mountPoint, viaHelper); // number unknown (no mountinfo): as before
+            }
         } finally {
-            mounts.abort(connection);
             leave();
         }
     }

@@ -49,17 +49,29 @@ final class FuseMounts {
         if (sys.geteuid() != 0) {
             return new FuserMount(this, sys, buffers).mount(name, target.toString(), shared);
         }
+        // The folder itself, held without following a link: the mount goes onto what was checked,
+        // through its descriptor (/proc/self/fd/N), whatever happens to the path meanwhile.
+        int dir;
+        try (NativeBuffers.Lease p = buffers.cStrings(target.toString())) {
+            dir = sys.open(p.at(0), Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+        }
+        if (dir < 0) {
+            throw Errnos.of(dir, "FUSE mount point " + target + " (a link, or not a folder any more)");
+        }
         int fd;
         try (NativeBuffers.Lease dev = buffers.cStrings("/dev/fuse")) {
             fd = sys.open(dev.at(0), Linux.O_RDWR | Linux.O_CLOEXEC);
         }
         if (fd < 0) {
+            sys.close(dir);
             throw Errnos.of(fd, "open /dev/fuse (is the fuse module loaded? modprobe fuse)");
         }
         String options = "rootmode=40000,user_id=" + sys.geteuid() + ",group_id=" + sys.getegid() + "," + shared;
         int r;
-        try (NativeBuffers.Lease a = buffers.cStrings(name, target.toString(), "fuse." + name, "fd=" + fd + "," + options)) {
+        try (NativeBuffers.Lease a = buffers.cStrings(name, "/proc/self/fd/" + dir, "fuse." + name, "fd=" + fd + "," + options)) {
             r = sys.mount(a.at(0), a.at(1), a.at(2), Linux.MS_NOSUID | Linux.MS_NODEV, a.at(3));
+        } finally {
+            sys.close(dir);
         }
         if (r < 0) {
             sys.close(fd);
@@ -75,7 +87,8 @@ final class FuseMounts {
 
     /**
      * Checks the mount point and makes it ready: created when missing, a stale mount of ours
-     * detached, refused when it is a link, not a folder, not empty, or a live mount of ours.
+     * detached, refused when it is a link, not a folder, not empty, or a live mount of ours, or
+     * when any folder on its path could be changed by another user ({@link #requireSafePath}).
      */
     private Path checkTarget(String name, String mountPoint) {
         if (mountPoint == null || !mountPoint.startsWith("/")) {
@@ -87,6 +100,7 @@ final class FuseMounts {
             throw new KernelException(Errno.EINVAL, "FUSE mount point '" + mountPoint + "' must not contain '.', '..' or '//'");
         }
         String path = target.toString();
+        requireSafePath(target);
         if (mountedType(path).filter(("fuse." + name)::equals).isPresent()) {
             if (serverAnswers(path)) {
                 throw new KernelException(Errno.EBUSY, "a live fuse." + name + " file system is mounted at " + path
@@ -118,6 +132,54 @@ final class FuseMounts {
     }
 
     /**
+     * Refuses a mount point another user could move: every folder above it, from {@code /}
+     * down, must be a real folder (not a link), owned by
+     * root or by the host's user, and writable by no one else, unless it is sticky (as {@code
+     * /tmp}: there others cannot rename or remove what is not theirs, and the next folder is
+     * checked to be ours). Otherwise a user who may write a parent could swap it for a link between
+     * our checks and the mount, or before the stop's unmount, and point either at another folder.
+     */
+    private void requireSafePath(Path target) {
+        int me = sys.geteuid();
+        // The folders above the mount point; the mount point itself may be a dead mount, which
+        // answers nothing, and is checked after a stale mount there is detached.
+        Path at = target.getRoot();
+        java.util.List<Path> walk = new java.util.ArrayList<>();
+        walk.add(at);
+        for (Path part : target.getParent() == null ? java.util.List.<Path>of() : target.getParent()) {
+            at = at.resolve(part);
+            walk.add(at);
+        }
+        for (Path p : walk) {
+            java.util.Map<String, Object> a;
+            try {
+                a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            } catch (java.nio.file.NoSuchFileException missing) {
+                return; // from here on the folders are made by the host, as its user
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new KernelException(Errno.EACCES, "FUSE mount point " + target + ": cannot check " + p + " (" + e + ")", e);
+            }
+            int uid = (Integer) a.get("uid");
+            int mode = (Integer) a.get("mode");
+            if ((mode & 0170000) == 0120000) {
+                throw new KernelException(Errno.ENOTDIR, "FUSE mount point " + target + ": " + p
+                        + " is a symbolic link; give the real path");
+            }
+            if ((mode & 0170000) != 0040000) {
+                throw new KernelException(Errno.ENOTDIR, "FUSE mount point " + target + ": " + p + " is not a folder");
+            }
+            if (uid != 0 && uid != me) {
+                throw new KernelException(Errno.EACCES, "FUSE mount point " + target + ": " + p + " belongs to user " + uid
+                        + ", who could move it; use a folder of root's or of this host's user (uid " + me + ")");
+            }
+            if ((mode & 022) != 0 && (mode & 01000) == 0) {
+                throw new KernelException(Errno.EACCES, "FUSE mount point " + target + ": " + p
+                        + " is writable by other users, who could swap it; chmod go-w " + p + " or choose another folder");
+            }
+        }
+    }
+
+    /**
      * Whether the server of the FUSE mount at {@code path} is alive: {@code statfs(2)} reaches the
      * server each time, where {@code access(2)} or {@code stat(2)} of the root succeed from the
      * kernel's cached attributes for a while after the server died. Only ENOTCONN means dead. A
@@ -145,7 +207,19 @@ final class FuseMounts {
         }
     }
 
-    /** Detaches a mount ({@code MNT_DETACH}: open files keep working until closed). */
+    /**
+     * Whether the mount at exactly {@code mountPoint} is still ours: a FUSE mount whose
+     * connection is {@code connection} (the mount's device minor). A connection's number is freed
+     * when its mount goes (detached by hand, say) even while our descriptor is open, and the next
+     * mount may get it: so the type is checked too, and the path's folders are ones no other user
+     * can change ({@link #requireSafePath}), so no one else can mount there.
+     */
+    boolean isOurs(String mountPoint, int connection) {
+        return connection >= 0 && mountInfo(mountPoint).filter(f -> f[2].endsWith(":" + connection)).isPresent()
+                && mountedType(mountPoint).filter(t -> t.startsWith("fuse.")).isPresent();
+    }
+
+    /** Detaches the mount at {@code mountPoint} ({@code MNT_DETACH}), not following a link. */
     void detach(String mountPoint, boolean viaHelper) {
         if (viaHelper) {
             FuserMount.unmount(mountPoint);
@@ -153,7 +227,7 @@ final class FuseMounts {
         }
         int r;
         try (NativeBuffers.Lease p = buffers.cStrings(mountPoint)) {
-            r = sys.umount2(p.at(0), Linux.MNT_DETACH);
+            r = sys.umount2(p.at(0), Linux.MNT_DETACH | Linux.UMOUNT_NOFOLLOW);
         }
         // EINVAL: not mounted any more
         if (r < 0 && !Errnos.is(r, Errno.EINVAL) && !Errnos.is(r, Errno.ENOENT)) {
@@ -165,7 +239,9 @@ final class FuseMounts {
      * Ends a connection at once through {@code fusectl} ({@code /sys/fs/fuse/connections/N/abort}):
      * the server's reads fail with ENODEV and clients' calls with ENOTCONN. As root, {@code fusectl}
      * is mounted first when nothing is (systemd mounts it on most machines). Without it the kernel
-     * ends the connection when the last file open on the detached mount is closed.
+     * ends the connection when the last file open on the detached mount is closed. The caller
+     * still holds the connection's descriptor, so the number is still ours: a connection lives
+     * while its descriptor is open, and its number is not handed to another mount before.
      */
     void abort(int connection) {
         if (connection < 0) {

@@ -13,6 +13,8 @@ final class Linux {
     static final int O_NONBLOCK = 04000;
     static final int O_NOCTTY = 0400;
     static final int O_NOFOLLOW = 0400000;
+    static final int O_DIRECTORY = 0200000;
+    static final int O_PATH = 010000000;
     static final int O_CLOEXEC = 02000000;
     static final int F_GETFD = 1;
     static final int F_GETFL = 3;
@@ -24,6 +26,7 @@ final class Linux {
     static final long MS_NOSUID = 2;
     static final long MS_NODEV = 4;
     static final int MNT_DETACH = 2;
+    static final int UMOUNT_NOFOLLOW = 8;
 
     /** {@code struct stat}: size (rounded up) and the offsets the HAL reads. */
     static final int STAT_SIZE = 256;
