@@ -31,9 +31,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * when a driver registers a device and disappear when it goes.
  *
  * <p>Configuration: the framework properties {@code devhost.devfs} ({@code off} turns it off),
- * {@code devhost.devfs.mount} (the mount point), {@code devhost.devfs.allow_other} and {@code
- * devhost.devfs.threads}, or the same through Configuration Admin (PID {@code org.devhost.devfs}),
- * which wins. The default mount point is {@code /run/devhost/dev} for root and {@code
+ * {@code devhost.devfs.mount} (the mount point), {@code devhost.devfs.allow_other}, {@code
+ * devhost.devfs.threads}, {@code devhost.devfs.user_threads} and {@code
+ * devhost.devfs.interrupt_grace_ms}, or the same through Configuration Admin (PID {@code
+ * org.devhost.devfs}), which wins (a number there wins when it differs from its default). The default mount point is {@code /run/devhost/dev} for root and {@code
  * $XDG_RUNTIME_DIR/devhost/dev} otherwise. A mount that fails leaves the host running without
  * devfs and says why ({@code dev:mounts}, the kernel log and the console).
  *
@@ -46,6 +47,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class Devfs {
     /** Service property: the mount point of the running devfs. */
     public static final String MOUNT_PROPERTY = "devhost.devfs.mount";
+    /** Framework property: the interrupt grace in milliseconds ({@link Config#interrupt_grace_ms}). */
+    static final String GRACE_PROPERTY = "devhost.devfs.interrupt_grace_ms";
 
     @ObjectClassDefinition(name = "devhost devfs", description = "Every device as a file under a FUSE mount point.")
     public @interface Config {
@@ -62,9 +65,22 @@ public final class Devfs {
                 + " files (allow_other); each file's mode still decides. Framework property devhost.devfs.allow_other.")
         boolean allow_other() default false;
 
-        @AttributeDefinition(name = "Most server threads", description = "Threads serving requests; each client"
-                + " blocked in a driver holds one. Framework property devhost.devfs.threads.")
-        int threads() default 256;
+        @AttributeDefinition(name = "Most requests in drivers", description = "Requests running driver code at once;"
+                + " each holds a server thread (a client blocked in a driver holds one), and further ones get EAGAIN."
+                + " Framework property devhost.devfs.threads.")
+        int threads() default FuseServer.DEFAULT_THREADS;
+
+        @AttributeDefinition(name = "Most requests in drivers per user", description = "Requests of one user (the"
+                + " client's uid) running driver code at once, so that one user's blocked clients never take what"
+                + " another's need; further ones get EAGAIN. At most the above. Framework property"
+                + " devhost.devfs.user_threads.")
+        int user_threads() default FuseServer.DEFAULT_USER_THREADS;
+
+        @AttributeDefinition(name = "Interrupt grace (ms)", description = "How long a request may stay in driver code"
+                + " after its client got a signal before devfs answers EINTR for it (the driver's late result is"
+                + " dropped), so a driver that ignores interrupts never leaves a client unkillable. Framework"
+                + " property devhost.devfs.interrupt_grace_ms.")
+        int interrupt_grace_ms() default FuseServer.DEFAULT_GRACE_MS;
     }
 
     private final Nodes nodes = new Nodes(owner("uid"), owner("gid"));
@@ -98,14 +114,13 @@ public final class Devfs {
         String mount = !config.mount().isEmpty() ? config.mount()
                 : context.getProperty(MOUNT_PROPERTY) != null ? context.getProperty(MOUNT_PROPERTY) : defaultMount();
         boolean allowOther = config.allow_other() || "true".equals(context.getProperty("devhost.devfs.allow_other"));
-        int threads = config.threads();
-        String t = context.getProperty("devhost.devfs.threads");
-        if (t != null && t.matches("\\d{1,6}")) {
-            threads = Integer.parseInt(t);
-        }
+        int threads = number(context, "devhost.devfs.threads", config.threads(), FuseServer.DEFAULT_THREADS);
+        int userThreads = number(context, "devhost.devfs.user_threads", config.user_threads(),
+                FuseServer.DEFAULT_USER_THREADS);
+        long grace = number(context, GRACE_PROPERTY, config.interrupt_grace_ms(), FuseServer.DEFAULT_GRACE_MS);
         try {
             FuseChannel c = hal.mountFuse("devhost", mount, allowOther);
-            FuseServer s = new FuseServer(c, nodes, registry, log, threads);
+            FuseServer s = new FuseServer(c, nodes, registry, log, threads, userThreads, grace, FuseServer.MAX_ABANDONED);
             s.start();
             channel = c;
             server = s;
@@ -140,6 +155,26 @@ public final class Devfs {
         state = "stopped";
     }
 
+    /**
+     * A number setting: the configured value when it differs from its default, else the framework
+     * property {@code name} when it is a number (0 to 999999), else the default. A property that
+     * is no number is said in the log, and the default used.
+     */
+    private int number(BundleContext context, String name, int configured, int defaultValue) {
+        if (configured != defaultValue) {
+            return configured;
+        }
+        String p = context.getProperty(name);
+        if (p == null) {
+            return defaultValue;
+        }
+        if (!p.matches("\\d{1,6}")) {
+            log.warn("devfs: {}={} is not a number from 0 to 999999; using {}", name, p, defaultValue);
+            return defaultValue;
+        }
+        return Integer.parseInt(p);
+    }
+
     private static String defaultMount() {
         if (owner("uid") == 0) {
             return "/run/devhost/dev";
@@ -168,9 +203,9 @@ public final class Devfs {
         b.append(String.format("%-28s %-13s %s%n", "MOUNT", "TYPE", "OPTIONS"));
         b.append(String.format("%-28s %-13s %s%s%n", c.mountPoint(), "fuse.devhost", c.options(),
                 c.viaHelper() ? " (by fusermount3)" : ""));
-        b.append(String.format("files %d, open %d, server threads %d (most %d), protocol %d.%d (kernel offered 7.%d)%n",
-                nodes.size(), s.openFiles(), s.threads(), s.mostThreads(), Fuse.MAJOR, Math.min(Fuse.MINOR, s.kernelMinor()),
-                s.kernelMinor()));
+        b.append(String.format("files %d, open %d, server threads %d (most %d, in drivers %d), protocol %d.%d (kernel"
+                + " offered 7.%d)%n", nodes.size(), s.openFiles(), s.threads(), s.mostThreads(), s.busyThreads(), Fuse.MAJOR,
+                Math.min(Fuse.MINOR, s.kernelMinor()), s.kernelMinor()));
         StringJoiner counts = new StringJoiner(", ", "requests: ", "");
         for (int op = 0; op < s.requests.length; op++) {
             long n = s.requests[op].sum();
@@ -179,8 +214,10 @@ public final class Devfs {
             }
         }
         b.append(counts).append(System.lineSeparator());
-        b.append(String.format("errors %d, interrupted %d, poll wake-ups %d", s.errors.sum(), s.interrupted.sum(),
-                s.pollWakeups.sum()));
+        b.append(String.format("errors %d, interrupted %d, poll wake-ups %d, refused (EAGAIN at a bound) %d%n",
+                s.errors.sum(), s.interrupted.sum(), s.pollWakeups.sum(), s.refused.sum()));
+        b.append(String.format("answered for stuck drivers %d (late replies dropped %d), threads abandoned in drivers %d",
+                s.answeredForDrivers.sum(), s.lateReplies.sum(), s.abandonedThreads()));
         return b.toString();
     }
 }

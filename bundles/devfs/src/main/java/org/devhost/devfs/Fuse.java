@@ -92,6 +92,7 @@ final class Fuse {
     static final int IN_OPCODE = 4;
     static final int IN_UNIQUE = 8;
     static final int IN_NODEID = 16;
+    static final int IN_UID = 24;
     /** struct fuse_out_header: len u32, error s32 (a negative errno), unique u64. */
     static final int OUT_HEADER = 16;
 
@@ -188,6 +189,8 @@ final class Fuse {
     static final int ENOENT = 2;
     static final int EINTR = 4;
     static final int EIO = 5;
+    static final int EAGAIN = 11;
+    static final int ENODEV = 19;
     static final int EPERM = 1;
     static final int EACCES = 13;
     static final int ENOSYS = 38;

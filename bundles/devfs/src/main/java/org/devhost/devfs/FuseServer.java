@@ -6,14 +6,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.devhost.hal.FuseChannel;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.Errno;
+import org.devhost.kernel.File;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
@@ -25,11 +28,28 @@ import org.osgi.service.log.Logger;
  * Nodes} and the kernel's open files, and write the replies.
  *
  * <p>Threads: an operation runs on the thread that read its request, so a driver's blocking read
- * holds that thread, as a system call holds the caller's. The pool grows so that one thread is
- * always waiting for the next request: when the last idle thread takes a request, it starts
- * another, up to {@code maxThreads} (then further requests wait in the kernel's queue until a
- * thread is free); a thread that finds more than {@link #MAX_IDLE} others idle after a request
- * ends. So N clients blocked in drivers cost N threads, and never starve the others.
+ * holds that thread, as a system call holds the caller's. Requests that run no driver code
+ * (lookups, attributes, folders, FLUSH, FORGET and INTERRUPT) are answered at once by the thread
+ * that read them. A thread enters driver code (OPEN, READ, WRITE, IOCTL, POLL, FSYNC, and the
+ * driver's release behind RELEASE) only as one of at most {@code maxThreads} such operations at
+ * once, at most {@code userThreads} of them for one user (the uid of the request); beyond either
+ * bound the request gets EAGAIN at once (logged once per user), instead of waiting for a thread.
+ * The pool starts a thread whenever none is waiting for requests and fewer than {@link #READERS}
+ * are outside driver code; a thread that finds more than {@link #MAX_IDLE} others idle after a
+ * request ends. So N clients blocked in drivers cost N threads, never starve the others, and
+ * never stop devfs from reading requests: whatever drivers hold, a thread reads the next
+ * request, a FUSE_INTERRUPT or FORGET included, and one user's blocked clients cannot take the
+ * operations another user needs.
+ *
+ * <p>Every request is answered, whatever the driver does ({@link Requests}): the watch thread
+ * answers EINTR for a request whose client was interrupted and that is still in the driver after
+ * the grace ({@code devhost.devfs.interrupt_grace_ms}), and ENODEV for one whose file was revoked.
+ * The thread the driver still holds is then abandoned: it leaves the pool's counts (its place in
+ * driver code, and its user's, go to the next request; readers are kept as always), and it sends
+ * nothing and ends when the driver returns it. At most {@code maxAbandoned} threads are abandoned
+ * at once (a driver that never returns would otherwise cost a thread per signal); beyond that a
+ * request is still answered for its driver, but its thread keeps its place until the driver
+ * returns it.
  *
  * <p>Buffers: each thread owns one direct buffer, the request in its first part and the reply in
  * the second; a driver reads straight into the reply and writes straight from the request (no
@@ -48,6 +68,18 @@ final class FuseServer {
     private static final int REPLY_AREA = MAX_IO + 4096;
     private static final int MIN_THREADS = 2;
     private static final int MAX_IDLE = 4;
+    /** Threads the pool keeps outside driver code (reading, or answering what needs no driver). */
+    private static final int READERS = 2;
+    /** Default of {@code devhost.devfs.user_threads}. */
+    static final int DEFAULT_USER_THREADS = 64;
+    /** Users whose refusal was logged, at most this many (the rest are counted only). */
+    private static final int REFUSALS_LOGGED = 1024;
+    /** Default of {@code devhost.devfs.interrupt_grace_ms}. */
+    static final int DEFAULT_GRACE_MS = 200;
+    /** Default of {@code devhost.devfs.threads}. */
+    static final int DEFAULT_THREADS = 256;
+    /** How many threads may be abandoned in drivers at once (see the type comment). */
+    static final int MAX_ABANDONED = 64;
     /** How long the kernel may cache a file's attributes (a change through devfs is seen at once). */
     private static final long ATTR_VALID_SECONDS = 1;
     static final String XATTR = "user.devhost.dev";
@@ -57,11 +89,25 @@ final class FuseServer {
     private final DeviceRegistry registry;
     private final Logger log;
     private final int maxThreads;
+    private final int userThreads;
+    private final long graceNanos;
+    private final int maxAbandoned;
     private final Map<Long, Handle> files = new ConcurrentHashMap<>();
     private final Map<Long, List<Nodes.Entry>> folders = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
-    private final Interrupts interrupts = new Interrupts();
+    private final Requests inDriver = new Requests();
+    /** Pool threads: those reading, answering, or running a driver's code; not the abandoned ones. */
     private final AtomicInteger threads = new AtomicInteger();
+    /** Threads the pool gave up to drivers that hold them after their request was answered. */
+    private final AtomicInteger abandoned = new AtomicInteger();
+    /** Pool threads in driver code (admitted operations and releases); at most maxThreads admitted. */
+    private final AtomicInteger busy = new AtomicInteger();
+    /** Admitted operations by user id; an entry stays once made (one per user seen). */
+    private final Map<Integer, AtomicInteger> perUser = new ConcurrentHashMap<>();
+    /** Users told of once in the log (-1: the bound of all users). */
+    private final Set<Integer> refusalsLogged = ConcurrentHashMap.newKeySet();
+    /** Requests refused with EAGAIN at a bound. */
+    final LongAdder refused = new LongAdder();
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger threadNames = new AtomicInteger();
     private final List<Thread> started = new ArrayList<>();
@@ -69,6 +115,13 @@ final class FuseServer {
     final LongAdder errors = new LongAdder();
     final LongAdder interrupted = new LongAdder();
     final LongAdder pollWakeups = new LongAdder();
+    /** Requests answered EINTR or ENODEV on their driver's behalf; replies the driver's late return then dropped. */
+    final LongAdder answeredForDrivers = new LongAdder();
+    final LongAdder lateReplies = new LongAdder();
+    /** The watch thread's reply buffer: an error reply is a header only. */
+    private final ByteBuffer sweepReply = ByteBuffer.allocateDirect(Fuse.OUT_HEADER).order(ByteOrder.nativeOrder());
+    private volatile Thread watch;
+    private volatile boolean boundReported;
     private final AtomicInteger mostThreads = new AtomicInteger();
     private volatile int kernelMinor;
     private volatile boolean stopping;
@@ -84,12 +137,23 @@ final class FuseServer {
         }
     }
 
-    FuseServer(FuseChannel channel, Nodes nodes, DeviceRegistry registry, Logger log, int maxThreads) {
+    /**
+     * @param graceMillis how long a request may stay in the driver after its client's interrupt
+     *     before devfs answers EINTR for it (0: at the next sweep)
+     * @param maxAbandoned how many threads may be abandoned in drivers at once
+     * @param maxThreads how many operations may run in driver code at once (each holds a thread)
+     * @param userThreads how many of them one user may have (at most {@code maxThreads})
+     */
+    FuseServer(FuseChannel channel, Nodes nodes, DeviceRegistry registry, Logger log, int maxThreads, int userThreads,
+            long graceMillis, int maxAbandoned) {
         this.channel = channel;
         this.nodes = nodes;
         this.registry = registry;
         this.log = log;
         this.maxThreads = Math.max(MIN_THREADS, maxThreads);
+        this.userThreads = Math.max(1, Math.min(userThreads, this.maxThreads));
+        this.graceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, graceMillis));
+        this.maxAbandoned = Math.max(0, maxAbandoned);
         for (int i = 0; i < requests.length; i++) {
             requests[i] = new LongAdder();
         }
@@ -99,6 +163,27 @@ final class FuseServer {
         for (int i = 0; i < MIN_THREADS; i++) {
             startThread();
         }
+        Thread w = new Thread(this::watch, "devfs-watch");
+        w.setDaemon(true);
+        watch = w;
+        w.start();
+    }
+
+    /**
+     * The watch thread: sweeps for requests to answer on their drivers' behalf, at a period of
+     * half the grace (at least 10 ms, at most 100 ms), so an interrupted request is answered at
+     * most a period after its grace, and a revoked one within a period.
+     */
+    private void watch() {
+        long period = Math.min(TimeUnit.MILLISECONDS.toNanos(100), Math.max(TimeUnit.MILLISECONDS.toNanos(10), graceNanos / 2));
+        while (!stopping) {
+            try {
+                sweep(System.nanoTime());
+            } catch (RuntimeException e) {
+                log.error("devfs: the sweep for requests stuck in drivers failed; it runs again", e);
+            }
+            LockSupport.parkNanos(this, period);
+        }
     }
 
     /** Unmounts and waits (bounded) for the threads; open files are closed. */
@@ -107,7 +192,12 @@ final class FuseServer {
         channel.close();
         List<Thread> all;
         synchronized (started) {
-            all = new ArrayList<>(started);
+            all = new ArrayList<>(started); // without the abandoned: a driver holds them, no join would end
+        }
+        Thread w = watch;
+        if (w != null) {
+            LockSupport.unpark(w);
+            all.add(w);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         for (Thread t : all) {
@@ -130,12 +220,34 @@ final class FuseServer {
         return mostThreads.get();
     }
 
+    int abandonedThreads() {
+        return abandoned.get();
+    }
+
+    /** Pool threads in driver code now. */
+    int busyThreads() {
+        return busy.get();
+    }
+
     int openFiles() {
         return files.size();
     }
 
     int kernelMinor() {
         return kernelMinor;
+    }
+
+    /**
+     * Starts a thread when none waits for requests and fewer than {@link #READERS} are outside
+     * driver code. Called by a thread that took the last idle one's place, and by one entering
+     * driver code (after it counted itself busy): so a thread that may stay in a driver for ever
+     * always leaves another that reads. Races may start one thread too many, never one too few
+     * (each caller checks after its own change of the counts); the surplus ends when idle.
+     */
+    private void ensureReader() {
+        if (idle.get() == 0 && threads.get() - busy.get() < READERS && !stopping) {
+            startThread();
+        }
     }
 
     private void startThread() {
@@ -159,7 +271,8 @@ final class FuseServer {
 
     private void serve() {
         ByteBuffer buf = threadBuffer();
-        Interrupts.Worker worker = new Interrupts.Worker();
+        Requests.Worker worker = new Requests.Worker();
+        boolean given = false;
         try {
             while (true) {
                 buf.clear().limit(REQUEST_AREA);
@@ -175,25 +288,34 @@ final class FuseServer {
                     return;
                 }
                 buf.clear(); // absolute gets and puts reach the reply area too
-                if (idle.decrementAndGet() == 0 && threads.get() < maxThreads) {
-                    startThread(); // keep one thread waiting while this one works
+                if (idle.decrementAndGet() == 0) {
+                    ensureReader(); // keep a thread waiting while this one works
                 }
                 Thread.interrupted(); // a stale interrupt must not end the next driver wait
-                dispatch(buf, length, worker);
+                if (!dispatch(buf, length, worker)) {
+                    given = true; // abandoned: sweep() took it out of the pool's counts
+                    return;
+                }
                 if (idle.get() >= MAX_IDLE && threads.get() > MIN_THREADS) {
                     return;
                 }
             }
         } finally {
-            threads.decrementAndGet();
+            if (given) {
+                abandoned.decrementAndGet();
+            } else {
+                threads.decrementAndGet();
+            }
         }
     }
 
     /**
      * Runs one request of {@code length} bytes at the start of {@code buf} (a {@link #threadBuffer})
      * and sends its reply, if it has one. Package-private so tests can run requests without a mount.
+     *
+     * @return false when this thread was abandoned while a driver held it: it must leave the pool
      */
-    void dispatch(ByteBuffer buf, int length, Interrupts.Worker worker) {
+    boolean dispatch(ByteBuffer buf, int length, Requests.Worker worker) {
         int opcode = buf.getInt(Fuse.IN_OPCODE);
         long unique = buf.getLong(Fuse.IN_UNIQUE);
         long nodeid = buf.getLong(Fuse.IN_NODEID);
@@ -218,27 +340,26 @@ final class FuseServer {
                 case Fuse.GETXATTR -> reply(buf, unique, getxattr(buf, nodeid, body, length, out));
                 case Fuse.LISTXATTR -> reply(buf, unique, listxattr(buf, nodeid, body, out));
                 case Fuse.OPEN, Fuse.READ, Fuse.WRITE, Fuse.IOCTL, Fuse.POLL, Fuse.FSYNC -> {
-                    interrupts.begin(worker, unique);
-                    int size;
-                    try {
-                        size = fileOperation(opcode, buf, nodeid, body, out, worker, unique);
-                    } finally {
-                        interrupts.end(worker, unique);
-                    }
-                    if (size >= 0) {
-                        reply(buf, unique, size);
-                    }
+                    return driverRequest(opcode, buf, nodeid, unique, worker);
                 }
                 case Fuse.FLUSH -> reply(buf, unique, 0);
                 case Fuse.RELEASE -> {
                     Handle h = files.remove(buf.getLong(body + Fuse.FH));
                     if (h != null) {
-                        h.file.close();
+                        // close runs the driver's release when no operation holds the file: driver
+                        // code, never refused (the file must go), counted busy so a reader is kept
+                        busy.incrementAndGet();
+                        ensureReader();
+                        try {
+                            h.file.close();
+                        } finally {
+                            busy.decrementAndGet();
+                        }
                     }
                     reply(buf, unique, 0);
                 }
                 case Fuse.INTERRUPT -> {
-                    if (interrupts.interrupt(buf.getLong(body + Fuse.INTERRUPT_UNIQUE))) {
+                    if (inDriver.interrupt(buf.getLong(body + Fuse.INTERRUPT_UNIQUE))) {
                         interrupted.increment();
                     }
                 } // no reply
@@ -256,6 +377,200 @@ final class FuseServer {
         } catch (RuntimeException e) {
             log.error("devfs: {} on node {} failed", Fuse.opcodeName(opcode), nodeid, e);
             fail(buf, unique, Fuse.EIO);
+        }
+        return true;
+    }
+
+    /**
+     * A request that runs driver code. Its one reply goes out only when this thread claims it: the
+     * watch thread may have answered for the driver meanwhile ({@link #sweep}), and then what the
+     * driver returned has nobody to go to.
+     *
+     * @return false when this thread was abandoned meanwhile
+     */
+    private boolean driverRequest(int opcode, ByteBuffer buf, long nodeid, long unique, Requests.Worker worker) {
+        int body = Fuse.IN_HEADER;
+        int out = REQUEST_AREA + Fuse.OUT_HEADER;
+        Handle h = null;
+        if (opcode != Fuse.OPEN) {
+            h = files.get(buf.getLong(body + Fuse.FH));
+            if (h == null) {
+                fail(buf, unique, Errno.EBADF.number());
+                return true;
+            }
+        }
+        int uid = buf.getInt(Fuse.IN_UID);
+        if (!admit(uid)) {
+            fail(buf, unique, Fuse.EAGAIN);
+            return true;
+        }
+        Requests.Request r = inDriver.begin(worker, unique, nodeid, uid, h == null ? null : h.file,
+                Fuse.opcodeName(opcode));
+        try {
+            int size;
+            int errno = 0;
+            try {
+                size = fileOperation(opcode, buf, nodeid, body, out, h, r);
+            } catch (KernelException e) {
+                size = 0;
+                errno = e.errno().number();
+            } catch (RuntimeException e) {
+                log.error("devfs: {} on node {} failed", Fuse.opcodeName(opcode), nodeid, e);
+                size = 0;
+                errno = Fuse.EIO;
+            }
+            if (size == SENT) {
+                return true;
+            }
+            if (size != LOST && claim(r)) {
+                if (errno != 0) {
+                    fail(buf, unique, errno);
+                } else {
+                    reply(buf, unique, size);
+                }
+                return true;
+            }
+            if (opcode == Fuse.OPEN && errno == 0) {
+                // the client was told EINTR or ENODEV: it never learns this handle, so nobody else closes it
+                Handle opened = files.remove(buf.getLong(out));
+                if (opened != null) {
+                    opened.file.close();
+                }
+            }
+            return !r.abandoned();
+        } finally {
+            inDriver.end(r);
+            if (!r.abandoned()) {
+                leave(uid); // an abandoned request's place was given back by sweep()
+            }
+        }
+    }
+
+    /**
+     * Takes a place in driver code for a request of user {@code uid}: false (counted, and logged
+     * once per user) when the user already has {@code userThreads} requests there, or all users
+     * {@code maxThreads}. On true, {@link #leave} must follow.
+     */
+    private boolean admit(int uid) {
+        AtomicInteger mine = perUser.computeIfAbsent(uid, u -> new AtomicInteger());
+        if (mine.incrementAndGet() > userThreads) {
+            mine.decrementAndGet();
+            refused(uid, "user " + Integer.toUnsignedString(uid) + " has " + userThreads
+                    + " requests in drivers, the most one user may have (devhost.devfs.user_threads)");
+            return false;
+        }
+        if (busy.incrementAndGet() > maxThreads) {
+            busy.decrementAndGet();
+            mine.decrementAndGet();
+            refused(-1, maxThreads + " requests are in drivers, the most there may be (devhost.devfs.threads)");
+            return false;
+        }
+        ensureReader();
+        return true;
+    }
+
+    private void leave(int uid) {
+        busy.decrementAndGet();
+        perUser.get(uid).decrementAndGet();
+    }
+
+    private void refused(int who, String why) {
+        refused.increment();
+        if (refusalsLogged.size() < REFUSALS_LOGGED && refusalsLogged.add(who)) {
+            log.warn("devfs: {}; further requests that would run driver code get EAGAIN until some of them end"
+                    + " (logged once{})", why, who == -1 ? "" : " per user");
+        }
+    }
+
+    /** A driver request's reply went out from the thread's large buffer. */
+    private static final int SENT = -1;
+    /** A driver request's reply was sent for the driver meanwhile; this one is dropped. */
+    private static final int LOST = -2;
+
+    /** This thread's claim to answer {@code r}; false (counted) when it was answered for the driver meanwhile. */
+    private boolean claim(Requests.Request r) {
+        if (r.claim()) {
+            return true;
+        }
+        lateReplies.increment();
+        return false;
+    }
+
+    // ---- answering for drivers ----
+
+    /**
+     * Answers, on their drivers' behalf, the requests that are overdue at {@code now} ({@link
+     * Requests#overdue}): EINTR for an interrupted one past the grace, ENODEV for a revoked one.
+     * The thread each was running on is abandoned while fewer than {@code maxAbandoned} are, and
+     * keeps its place in the pool otherwise. Runs on the watch thread only (it owns {@code
+     * sweepReply}).
+     */
+    private void sweep(long now) {
+        for (Requests.Overdue o : inDriver.overdue(now, graceNanos, this::revoked)) {
+            Requests.Request r = o.request();
+            // a slot is reserved before the take-over, so the thread's own return (which reads the
+            // state) and the counts agree: an ABANDONED request's thread is out of the pool's count
+            boolean replace = abandoned.incrementAndGet() <= maxAbandoned;
+            if (!replace) {
+                abandoned.decrementAndGet();
+            }
+            if (!r.takeOver(replace)) {
+                if (replace) {
+                    abandoned.decrementAndGet();
+                }
+                continue; // its thread claimed it first: its own reply goes out
+            }
+            inDriver.answered(r);
+            answerFor(r.unique, o.errno());
+            answeredForDrivers.increment();
+            String thread = r.worker.thread.getName();
+            if (replace) {
+                // out of the pool's counts: its place in driver code goes to the next request
+                // (ensureReader keeps readers beside the busy threads, so none is started here)
+                threads.decrementAndGet();
+                leave(r.uid);
+                synchronized (started) {
+                    started.remove(r.worker.thread);
+                }
+                log.warn("devfs: {} on {} answered {} for its driver: {}, and the driver still holds '{}'; the thread is"
+                        + " left to it and its place given to the next request ({} abandoned, at most {})", r.what, deviceName(r),
+                        o.errno() == Fuse.EINTR ? "EINTR" : "ENODEV", o.why(), thread, abandoned.get(), maxAbandoned);
+            } else if (!boundReported) {
+                boundReported = true;
+                log.error("devfs: {} on {} answered for its driver ({}), but {} threads are already abandoned in drivers,"
+                        + " the most there may be: '{}' keeps its place in driver code until the driver returns it, so"
+                        + " fewer requests can run in drivers meanwhile (logged once)", r.what, deviceName(r), o.why(),
+                        maxAbandoned, thread);
+            }
+        }
+    }
+
+    /** Whether the file a request runs on is being taken from its driver (or, for OPEN, its device is gone). */
+    private boolean revoked(Requests.Request r) {
+        // The kernel's open file is also the driver's view of it, which says at once when
+        // revocation began; the node says it when the device's removal is finished.
+        return r.file instanceof File f && f.isRevoked() || nodes.node(r.nodeid) == null;
+    }
+
+    private String deviceName(Requests.Request r) {
+        if (r.file != null) {
+            return r.file.deviceName();
+        }
+        Nodes.Node n = nodes.node(r.nodeid);
+        return n != null ? n.name : "node " + r.nodeid;
+    }
+
+    /** An error reply from the sweeping thread's own buffer (the request's thread still uses its own). */
+    private void answerFor(long unique, int errno) {
+        ByteBuffer b = sweepReply;
+        b.clear();
+        b.putInt(0, Fuse.OUT_HEADER).putInt(4, -errno).putLong(8, unique);
+        try {
+            channel.send(b); // false: the client is gone meanwhile, nobody waits
+        } catch (KernelException e) {
+            if (!stopping) {
+                log.warn("devfs: the answer for a stuck driver was not delivered: {}", e.getMessage());
+            }
         }
     }
 
@@ -526,22 +841,21 @@ final class FuseServer {
 
     // ---- device files: the driver's operations ----
 
-    /** @return the reply's body size, or -1 when the reply went out already (a large read) */
-    private int fileOperation(int opcode, ByteBuffer buf, long id, int body, int out, Interrupts.Worker worker,
-            long unique) {
+    /**
+     * @param h the open file, null for OPEN
+     * @return the reply's body size; {@link #SENT} when a large read's reply went out, {@link
+     *     #LOST} when it was answered for the driver meanwhile
+     */
+    private int fileOperation(int opcode, ByteBuffer buf, long id, int body, int out, Handle h, Requests.Request r) {
         if (opcode == Fuse.OPEN) {
             return open(buf, id, body, out);
-        }
-        Handle h = files.get(buf.getLong(body + Fuse.FH));
-        if (h == null) {
-            throw new KernelException(Errno.EBADF, "file handle");
         }
         switch (opcode) {
             case Fuse.READ -> {
                 statusFlags(h, buf.getInt(body + Fuse.RW_FLAGS));
                 int size = Math.min(buf.getInt(body + Fuse.RW_SIZE), MAX_READ);
                 if (size > REPLY_AREA - Fuse.OUT_HEADER) {
-                    return largeRead(h, buf.getLong(body + Fuse.RW_OFFSET), size, worker, unique);
+                    return largeRead(h, buf.getLong(body + Fuse.RW_OFFSET), size, r);
                 }
                 ByteBuffer dst = buf.slice(out, size);
                 // the client's kernel keeps the position of a seekable file and sends it along
@@ -573,8 +887,9 @@ final class FuseServer {
         }
     }
 
-    /** A read above the reply area: into the thread's large buffer, replied from there. */
-    private int largeRead(Handle h, long offset, int size, Interrupts.Worker worker, long unique) {
+    /** A read above the reply area: into the thread's large buffer, replied from there once claimed. */
+    private int largeRead(Handle h, long offset, int size, Requests.Request r) {
+        Requests.Worker worker = r.worker;
         if (worker.large == null) {
             worker.large = ByteBuffer.allocateDirect(Fuse.OUT_HEADER + MAX_READ).order(ByteOrder.nativeOrder());
         }
@@ -582,9 +897,12 @@ final class FuseServer {
         big.clear();
         ByteBuffer dst = big.slice(Fuse.OUT_HEADER, size);
         int n = h.seekable ? h.file.read(dst, offset) : h.file.read(dst);
-        big.putInt(0, Fuse.OUT_HEADER + n).putInt(4, 0).putLong(8, unique);
+        if (!claim(r)) {
+            return LOST;
+        }
+        big.putInt(0, Fuse.OUT_HEADER + n).putInt(4, 0).putLong(8, r.unique);
         send(big, 0, Fuse.OUT_HEADER + n);
-        return -1;
+        return SENT;
     }
 
     private int open(ByteBuffer buf, long id, int body, int out) {

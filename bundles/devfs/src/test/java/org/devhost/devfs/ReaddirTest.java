@@ -29,9 +29,10 @@ class ReaddirTest {
     private final List<ByteBuffer> replies = new ArrayList<>();
     private final List<String> logged = new ArrayList<>();
     private final Nodes nodes = new Nodes(1000, 1000);
-    private final FuseServer server = new FuseServer(new Channel(), nodes, null, logger(), 2);
+    private final FuseServer server = new FuseServer(new Channel(), nodes, null, logger(), 2, 2, FuseServer.DEFAULT_GRACE_MS,
+            FuseServer.MAX_ABANDONED);
     private final ByteBuffer buf = FuseServer.threadBuffer();
-    private final Interrupts.Worker worker = new Interrupts.Worker();
+    private final Requests.Worker worker = new Requests.Worker();
     private long unique;
 
     /** A channel that keeps the replies it is given. */
