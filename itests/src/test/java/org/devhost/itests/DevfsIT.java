@@ -145,11 +145,42 @@ public class DevfsIT {
         assertTrue(missing.out(), missing.out().contains("No such file or directory"));
     }
 
+    /** chmod and chown change what stat shows and who may open: the kernel checks opens against them. */
     @Test
     public void chmodChangesTheModeWhileTheDeviceLives() throws Exception {
-        ok(sh("chmod 0640 $M/rust_chrdev1 && chown 65534:65534 $M/rust_chrdev1"));
-        assertEquals("640 65534:65534\n", ok(sh("stat -c '%a %u:%g' $M/rust_chrdev1")));
-        ok(sh("chmod 0600 $M/rust_chrdev1 && chown 0:0 $M/rust_chrdev1"));
+        String nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+        Result before = sh(nobody + "head -c 1 $M/rust_chrdev1");
+        assertTrue(before.out(), before.exit() != 0 && before.out().contains("Permission denied"));
+        try {
+            ok(sh("chmod 0640 $M/rust_chrdev1 && chown 65534:65534 $M/rust_chrdev1"));
+            assertEquals("640 65534:65534\n", ok(sh("stat -c '%a %u:%g' $M/rust_chrdev1")));
+            // now nobody's: nobody may open it (rust_chrdev's open succeeds, its read is EINVAL)
+            Result opened = sh(nobody + "sh -c 'exec 3<$M/rust_chrdev1 && echo opened'");
+            assertEquals(opened.out(), "opened\n", opened.out());
+        } finally {
+            ok(sh("chmod 0600 $M/rust_chrdev1 && chown 0:0 $M/rust_chrdev1"));
+        }
+        Result after = sh(nobody + "sh -c 'exec 3<$M/rust_chrdev1 && echo opened'");
+        assertTrue(after.out(), after.exit() != 0 && after.out().contains("Permission denied"));
+    }
+
+    /** dev:mounts, as a user types it: the mount, its options and the request counters. */
+    @Test
+    public void devMountsShowsTheMountAndItsCounters() throws Exception {
+        ok(sh("head -c 1 $M/zero > /dev/null"));
+        CommandSession session = shell();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            Object r = session.execute("dev:mounts");
+            out.write(String.valueOf(r).getBytes(StandardCharsets.UTF_8));
+        } finally {
+            session.close();
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text, text.matches("(?s)MOUNT +TYPE +OPTIONS\n" + java.util.regex.Pattern.quote(mount)
+                + " +fuse\\.devhost +rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other\n.*"));
+        assertTrue(text, text.matches("(?s).*\nrequests: .*LOOKUP \\d+.*OPEN \\d+.*READ \\d+.*"));
+        assertTrue(text, text.contains("answered for stuck drivers "));
     }
 
     // ---- data through shell tools ----
@@ -317,6 +348,13 @@ public class DevfsIT {
         Result refused = sh(nobody + "cat $M/rust_chrdev0");
         assertNotEquals(0, refused.exit());
         assertTrue(refused.out(), refused.out().contains("Permission denied"));
+        // scull0 is 0664: another user may read it, not write it; what root wrote stays
+        ok(sh("echo mine > $M/scull0"));
+        assertEquals("mine\n", ok(sh(nobody + "cat $M/scull0")));
+        Result write = sh(nobody + "sh -c 'echo theirs > $M/scull0'");
+        assertNotEquals(0, write.exit());
+        assertTrue(write.out(), write.out().contains("Permission denied"));
+        assertEquals("mine\n", ok(sh("cat $M/scull0")));
     }
 
     // ---- unload under load ----
