@@ -339,6 +339,108 @@ public class DevfsIT {
         }
     }
 
+    // ---- what FUSE cannot do: the README's list, each as it behaves ----
+
+    /** One case of {@link #LIMITS} per run: python3 -c LIMITS MOUNT CASE. */
+    private static final String LIMITS = """
+import os, sys, mmap, signal, fcntl, termios, array, ctypes, select, errno, subprocess
+M = sys.argv[1]
+what = sys.argv[2]
+if what == 'seek':
+    fd = os.open(M + '/scull1', os.O_WRONLY)
+    os.write(fd, b'x' * 1000)
+    print('end', os.lseek(fd, 0, os.SEEK_END))
+    try:
+        print('end-10', os.lseek(fd, -10, os.SEEK_END))
+    except OSError as e:
+        print('end-10', errno.errorcode[e.errno])
+    print('set', os.lseek(fd, 990, os.SEEK_SET))
+elif what == 'mmap':
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    fd = os.open(M + '/scull1', os.O_RDONLY)
+    addr = libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+    print('shared', 'refused ' + errno.errorcode[ctypes.get_errno()] if addr in (None, ctypes.c_void_p(-1).value) else 'mapped', flush=True)
+    addr = libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)
+    print('private', 'refused ' + errno.errorcode[ctypes.get_errno()] if addr in (None, ctypes.c_void_p(-1).value) else 'mapped', flush=True)
+    ctypes.string_at(addr, 1)
+    print('touched', flush=True)
+elif what == 'async':
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGIO])
+    r = os.open(M + '/scullpipe1', os.O_RDONLY | os.O_NONBLOCK)
+    fcntl.fcntl(r, fcntl.F_SETOWN, os.getpid())
+    print('setfl', fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | fcntl.FASYNC))
+    w = os.open(M + '/scullpipe1', os.O_WRONLY)
+    os.write(w, b'data')
+    p = select.poll(); p.register(r, select.POLLIN)
+    print('readable', bool(p.poll(30000)))
+    print('sigio', signal.SIGIO in signal.sigpending())
+    os.read(r, 4)
+elif what == 'restart':
+    libc = ctypes.CDLL(None, use_errno=True)
+    signal.signal(signal.SIGUSR1, lambda *a: None)
+    signal.siginterrupt(signal.SIGUSR1, False)
+    fd = os.open(M + '/scullpipe2', os.O_RDONLY)
+    print('blocking', flush=True)
+    buf = ctypes.create_string_buffer(16)
+    n = libc.read(fd, buf, 16)
+    print('read', n, errno.errorcode.get(ctypes.get_errno(), ctypes.get_errno()), flush=True)
+elif what == 'fionread':
+    r = os.open(M + '/scullpipe3', os.O_RDONLY | os.O_NONBLOCK)
+    w = os.open(M + '/scullpipe3', os.O_WRONLY)
+    os.write(w, b'12345')
+    buf = array.array('i', [-1])
+    try:
+        fcntl.ioctl(r, termios.FIONREAD, buf, True)
+        print('fionread', buf[0])
+    except OSError as e:
+        print('fionread', errno.errorcode[e.errno])
+    os.read(r, 5)
+""";
+
+    /**
+     * Where devfs differs from a character device because FUSE decides, not devfs (README,
+     * "What devfs cannot do"): SEEK_END counts from the size devfs reports (0); MAP_SHARED is
+     * ENODEV but MAP_PRIVATE maps and the first touch is SIGBUS; O_ASYNC is accepted and no
+     * SIGIO comes; a handler with SA_RESTART still ends a blocked read with EINTR; FIONREAD is
+     * answered by the client's kernel from the size it believes, not by the driver.
+     */
+    @Test
+    public void whatFuseCannotDoBehavesAsTheReadmeSays() throws Exception {
+        assertEquals("end 0\nend-10 EINVAL\nset 990\n", ok(run(30, PY, "-c", LIMITS, mount, "seek")));
+
+        Result mmap = run(30, PY, "-c", LIMITS, mount, "mmap");
+        assertEquals(mmap.out(), "shared refused ENODEV\nprivate mapped\n", mmap.out());
+        assertEquals("killed by SIGBUS (128 + 7) at the first touch: " + mmap.out(), 135, mmap.exit());
+
+        // the SIGIO a character device's fasync would have queued by the time poll says readable
+        assertEquals("setfl 0\nreadable True\nsigio False\n", ok(run(30, PY, "-c", LIMITS, mount, "async")));
+
+        // the client's kernel answers from the size it believes: here the end of the last write
+        assertEquals("fionread 5\n", ok(run(30, PY, "-c", LIMITS, mount, "fionread")));
+
+        Process restart = new ProcessBuilder("env", "--default-signal=INT", PY, "-c", LIMITS, mount, "restart")
+                .redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread drain = new Thread(() -> {
+            try {
+                restart.getInputStream().transferTo(out);
+            } catch (IOException ignored) {
+                // gone
+            }
+        }, "itest-drain-restart");
+        drain.setDaemon(true);
+        drain.start();
+        Await.until(() -> "the reader blocked in devfs, printed " + out + ", in " + wchan(restart.pid()),
+                () -> out.toString(StandardCharsets.UTF_8).contains("blocking")
+                        && wchan(restart.pid()).contains("request_wait_answer"));
+        run(5, "kill", "-USR1", Long.toString(restart.pid()));
+        assertTrue("the reader still blocked after SIGUSR1", restart.waitFor(10, TimeUnit.SECONDS));
+        drain.join(5000);
+        assertEquals("blocking\nread -1 EINTR\n", out.toString(StandardCharsets.UTF_8));
+    }
+
     // ---- permissions as another user ----
 
     @Test
