@@ -26,6 +26,11 @@ import java.nio.ByteBuffer;
  * the node and a wake descriptor, never inside {@code read(2)}); they fail with {@code EBADF}. A call
  * already inside the device's driver (an ioctl that blocks, a read that lost a race for data to
  * another process) finishes first.
+ *
+ * <p>Interrupts: {@link Thread#interrupt()} of a thread waiting in such a call (or a thread that is
+ * interrupted when the call would wait) ends the call with {@code EINTR}, as a signal ends a
+ * blocked system call; the interrupt status stays set, and the node stays open. A call that need
+ * not wait (data is there) runs whatever the interrupt status.
  */
 @org.osgi.annotation.versioning.ProviderType
 public interface DeviceNode extends AutoCloseable {
@@ -92,7 +97,8 @@ public interface DeviceNode extends AutoCloseable {
      * @param events {@link org.devhost.kernel.PollEvents} bits to wait for
      * @param timeoutMillis how long to wait; 0 returns at once, negative waits forever
      * @return the ready bits, 0 on timeout
-     * @throws org.devhost.kernel.KernelException EBADF when the node is closed, also while waiting
+     * @throws org.devhost.kernel.KernelException EBADF when the node is closed, also while waiting;
+     *     EINTR when the thread is interrupted while it waits
      */
     int poll(int events, int timeoutMillis);
 

@@ -20,11 +20,13 @@ import org.devhost.kernel.KernelException;
  *
  * <p>Blocking reads and writes on a node that may block ({@code mayBlock}: opened in blocking mode,
  * and not one of the devices that never block) run on a descriptor left in non-blocking mode: they
- * wait in {@code poll(2)} on the node and the eventfd, then try, and an {@code EAGAIN} (another
- * reader took the byte, another process filled the room, a write went out in part) waits again.
- * No call ever sleeps inside {@code read(2)} or {@code write(2)}, where a close could not reach it;
- * that is what makes every blocked call end on close. (An ioctl that sleeps in the kernel, such
- * as TCSBRK, is not covered: it finishes first.)
+ * try, and on {@code EAGAIN} (nothing to read, no room; or another reader or writer was first)
+ * wait in {@code poll(2)} on the node, the eventfd and an eventfd of the wait's own ({@link
+ * NodeWait}), then try again. No call ever sleeps inside {@code read(2)} or {@code write(2)},
+ * where neither a close nor an interrupt could reach it: that is what makes every blocked call end
+ * on close ({@code EBADF}) and on {@link Thread#interrupt()} of its thread ({@code EINTR}).
+ * {@link #poll} with a timeout waits the same way. (An ioctl that sleeps in the kernel, such as
+ * TCSBRK, is not covered: it finishes first.)
  *
  * <p>The quick ioctl commands ({@link IoctlRules#quick}) go through the backend's quick call.
  */
@@ -114,19 +116,17 @@ final class HostNode implements DeviceNode {
         }
         enter(call);
         try {
-            if (!mayBlock) {
-                return transferNow(call, buf, offset, in);
-            }
             while (true) {
-                awaitReady(call, in ? Linux.POLLIN : Linux.POLLOUT);
-                try {
-                    return transferNow(call, buf, offset, in);
-                } catch (KernelException e) {
-                    if (e.errno() != Errno.EAGAIN) {
-                        throw e;
-                    }
-                    // ready was not ready for us (someone else was first): wait again
+                long n = transferNow(buf, offset, in);
+                if (n >= 0) {
+                    return (int) n;
                 }
+                if (!mayBlock || !Errnos.is(n, Errno.EAGAIN)) {
+                    throw Errnos.of(n, call + " " + path);
+                }
+                // Not ready (or another reader or writer was first): wait, then try again. Trying
+                // first costs a ready node one system call, and leaves poll(2) to real waits.
+                awaitReady(call, in ? Linux.POLLIN : Linux.POLLOUT);
             }
         } finally {
             exit();
@@ -134,46 +134,65 @@ final class HostNode implements DeviceNode {
     }
 
     /**
-     * Waits in {@code poll(2)} until the node is ready for {@code events} (or reports an error or
-     * hang-up, which the following call then returns), or the node is closed.
+     * Waits until the node is ready for {@code events} (or reports an error or hang-up, which the
+     * following call then returns), after a call found it not ready: EBADF when the node is closed,
+     * EINTR when the thread is interrupted, before or while it waits.
      */
     private void awaitReady(String call, short events) {
-        while (true) {
-            // Checked before each poll: a close that came before this line is seen here, one that
-            // comes after it left the eventfd readable, so the poll below returns at once.
-            if (closed) {
-                throw closedWhileWaiting(call);
-            }
-            ByteBuffer pfds = buffers.words();
-            pfds.putInt(0, fd).putShort(4, events).putShort(6, (short) 0);
-            pfds.putInt(Linux.POLLFD_SIZE, wakeFd).putShort(12, Linux.POLLIN).putShort(14, (short) 0);
-            int r = sys.poll(buffers.wordsAddress(), 2, -1);
-            if (Errnos.is(r, Errno.EINTR)) {
-                continue;
-            }
-            if (r < 0) {
-                throw Errnos.of(r, "poll " + path);
-            }
-            if (pfds.getShort(14) != 0 || closed) {
-                throw closedWhileWaiting(call);
-            }
-            if (pfds.getShort(6) != 0) {
-                return;
-            }
-        }
+        NodeWait.await(this, sys, buffers, fd, wakeFd, events, -1, call);
     }
 
-    private KernelException closedWhileWaiting(String call) {
+    /**
+     * The node's {@code revents} for {@code events}, waiting at most {@code timeoutMillis}
+     * (negative: no limit) for one; 0 when the time ran out. A look without waiting comes first:
+     * a node that is ready costs one {@code poll(2)} and nothing more, and only a wait pays for
+     * what makes it end on an interrupt ({@link NodeWait}).
+     *
+     * @throws KernelException EBADF when the node is closed, EINTR when the thread is interrupted
+     *     while it would wait (or has an interrupt pending then), the errno of {@code poll(2)}
+     */
+    private int ready(String call, int events, int timeoutMillis) {
+        if (closed) {
+            throw closedWhileWaiting(call);
+        }
+        ByteBuffer pfds = buffers.words();
+        pfds.putInt(0, fd).putShort(4, (short) events).putShort(6, (short) 0);
+        int n;
+        do {
+            n = sys.poll(buffers.wordsAddress(), 1, 0);
+        } while (Errnos.is(n, Errno.EINTR));
+        if (n < 0) {
+            throw Errnos.of(n, "poll " + path);
+        }
+        if (n > 0) {
+            return pfds.getShort(6) & 0xffff;
+        }
+        if (timeoutMillis == 0) {
+            return 0;
+        }
+        return NodeWait.await(this, sys, buffers, fd, wakeFd, events, timeoutMillis, call);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    KernelException closedWhileWaiting(String call) {
         return new KernelException(Errno.EBADF, call + " " + path + ": the node was closed while the call waited");
     }
 
-    /** One read/write/pread/pwrite; heap buffers go through native memory of the call's size. */
-    private int transferNow(String call, ByteBuffer buf, long offset, boolean in) {
+    /**
+     * One read/write/pread/pwrite: the count, or {@code -errno} (the buffer's position then stays);
+     * heap buffers go through native memory of the call's size.
+     */
+    private long transferNow(ByteBuffer buf, long offset, boolean in) {
         int want = buf.remaining();
         if (buf.isDirect()) {
-            long n = call(call, buffers.address(buf), want, offset, in);
-            buf.position(buf.position() + (int) n);
-            return (int) n;
+            long n = call(buffers.address(buf), want, offset, in);
+            if (n > 0) {
+                buf.position(buf.position() + (int) n);
+            }
+            return n;
         }
         int chunk = Math.min(want, NativeBuffers.TRANSFER_LIMIT);
         try (NativeBuffers.Lease lease = buffers.lease(chunk)) {
@@ -183,28 +202,24 @@ final class HostNode implements DeviceNode {
                 view.limit(view.position() + chunk);
                 scratch.put(view).flip();
             }
-            long n = call(call, lease.address(), chunk, offset, in);
-            if (in) {
-                scratch.limit((int) n);
-                buf.put(scratch);
-            } else {
-                buf.position(buf.position() + (int) n);
+            long n = call(lease.address(), chunk, offset, in);
+            if (n > 0) {
+                if (in) {
+                    scratch.limit((int) n);
+                    buf.put(scratch);
+                } else {
+                    buf.position(buf.position() + (int) n);
+                }
             }
-            return (int) n;
+            return n;
         }
     }
 
-    private long call(String call, long address, int count, long offset, boolean in) {
-        long n;
+    private long call(long address, int count, long offset, boolean in) {
         if (offset < 0) {
-            n = in ? sys.read(fd, address, count) : sys.write(fd, address, count);
-        } else {
-            n = in ? sys.pread(fd, address, count, offset) : sys.pwrite(fd, address, count, offset);
+            return in ? sys.read(fd, address, count) : sys.write(fd, address, count);
         }
-        if (n < 0) {
-            throw Errnos.of(n, call + " " + path);
-        }
-        return n;
+        return in ? sys.pread(fd, address, count, offset) : sys.pwrite(fd, address, count, offset);
     }
 
     @Override
@@ -290,30 +305,7 @@ final class HostNode implements DeviceNode {
     public int poll(int events, int timeoutMillis) {
         enter("poll");
         try {
-            long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
-            int wait = timeoutMillis;
-            while (true) {
-                if (closed) {
-                    throw closedWhileWaiting("poll");
-                }
-                ByteBuffer pfds = buffers.words();
-                pfds.putInt(0, fd).putShort(4, (short) events).putShort(6, (short) 0);
-                // A poll that returns at once needs no wake descriptor.
-                pfds.putInt(Linux.POLLFD_SIZE, wait == 0 ? -1 : wakeFd).putShort(12, Linux.POLLIN).putShort(14, (short) 0);
-                int n = sys.poll(buffers.wordsAddress(), 2, wait);
-                if (n < 0 && !Errnos.is(n, Errno.EINTR)) {
-                    throw Errnos.of(n, "poll " + path);
-                }
-                if (pfds.getShort(14) != 0) {
-                    throw closedWhileWaiting("poll");
-                }
-                if (n >= 0) {
-                    return n == 0 ? 0 : pfds.getShort(6) & 0xffff;
-                }
-                if (timeoutMillis > 0) { // interrupted by a signal: wait for what is left
-                    wait = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-                }
-            }
+            return ready("poll", events, timeoutMillis);
         } finally {
             exit();
         }

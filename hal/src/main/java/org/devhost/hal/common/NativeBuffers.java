@@ -23,8 +23,8 @@ final class NativeBuffers {
     static final int CACHE_LIMIT = 64 * 1024;
     /** One heap read or write moves at most this many bytes (a short count above it, as read(2) may give). */
     static final int TRANSFER_LIMIT = 1 << 20;
-    /** Bytes of the per-thread word buffer: two {@code struct pollfd}, or one eventfd counter. */
-    private static final int WORDS = 16;
+    /** Bytes of the per-thread word buffer: three {@code struct pollfd}, or one eventfd counter. */
+    private static final int WORDS = 24;
 
     /** A direct buffer and the address of its first byte. */
     private record Known(WeakReference<ByteBuffer> buffer, long base) {}
@@ -35,11 +35,20 @@ final class NativeBuffers {
     private final ThreadLocal<Known> last = new ThreadLocal<>();
     private final ThreadLocal<Cached> scratch;
     private final ThreadLocal<Cached> word;
+    /**
+     * An eventfd counter of 1, written once here and only ever read by the kernel: what any thread
+     * writes to an eventfd to wake its waiters, including a thread that is not in the HAL at all (the
+     * one that calls {@link Thread#interrupt()}, see {@link NodeWait}), whose own buffers this must
+     * not touch.
+     */
+    private final Cached one;
 
     NativeBuffers(Syscalls sys) {
         this.sys = sys;
         this.scratch = ThreadLocal.withInitial(() -> cached(4096));
         this.word = ThreadLocal.withInitial(() -> cached(WORDS));
+        this.one = cached(8);
+        one.buffer().putLong(0, 1);
     }
 
     private Cached cached(int size) {
@@ -126,7 +135,7 @@ final class NativeBuffers {
         return l;
     }
 
-    /** The thread's 16-byte word buffer (pollfds, eventfd counter), cleared; never the scratch buffer. */
+    /** The thread's 24-byte word buffer (pollfds, eventfd counter), cleared; never the scratch buffer. */
     ByteBuffer words() {
         ByteBuffer b = word.get().buffer();
         b.clear();
@@ -136,6 +145,11 @@ final class NativeBuffers {
     /** The address of {@link #words()}. */
     long wordsAddress() {
         return word.get().base();
+    }
+
+    /** The address of 8 bytes holding the eventfd counter 1 (read-only; shared by every thread). */
+    long oneAddress() {
+        return one.base();
     }
 
     /** The capacity of this thread's cached scratch buffer (for tests: it never exceeds {@link #CACHE_LIMIT}). */

@@ -22,7 +22,10 @@ import org.devhost.kernel.PollEvents;
  * <p>ioctl: only commands its {@link IoctlGate} knows are forwarded, each as its description says
  * (a number by value, or memory of the described size); a number is never passed where the
  * command takes memory. Unload: a call that fails because the driver closed its node while it
- * waited (or that starts after) gets ENODEV, as any call on a device going away does.
+ * waited (or that starts after) gets ENODEV, as any call on a device going away does. An
+ * interrupt of the caller's thread (devfs's answer to a client's signal) ends a call waiting in the
+ * node with the HAL's EINTR, passed on as it is; the node stays open. A call waiting in the node is
+ * parked, not hung, to the kernel's watchdog (it knows the HAL's wait by its stack frame).
  * Thread-safe: holds no state of its own besides immutable configuration.
  */
 final class HostNodeFile implements FileOperations<DeviceNode> {

@@ -28,10 +28,10 @@ final class StuckThreads {
     }
 
     /**
-     * The threads in the driver of {@code ops} that are not parked in a kernel wait (a reader
-     * blocked in a {@code WaitQueue} is waiting, as it should; a thread spinning, sleeping, or
-     * stuck on a lock of its own is running in the driver): what the watchdog calls a hang and
-     * what a restart abandons.
+     * The threads in the driver of {@code ops} that are not {@link #parked} (a reader blocked in a
+     * {@code WaitQueue} or in the HAL's wait for a host node is waiting, as it should; a thread
+     * spinning, sleeping, or stuck on a lock of its own is running in the driver): what the
+     * watchdog calls a hang and what a restart abandons.
      */
     static List<Thread> running(Object ops) {
         List<Thread> found = new ArrayList<>();
@@ -45,8 +45,9 @@ final class StuckThreads {
 
     /**
      * Whether {@code t}, a thread known to be in an operation on a device of {@code ops}, runs in
-     * the driver's code now rather than being parked in a kernel wait: the watchdog's test for the
-     * one thread it suspects (one stack, not every thread's).
+     * the driver's code now rather than being {@link #parked} (in a kernel wait, or in the HAL's
+     * wait for a host node): the watchdog's test for the one thread it suspects (one stack, not
+     * every thread's).
      */
     static boolean runningInDriver(Thread t, Object ops) {
         StackTraceElement[] stack = t.getStackTrace();
@@ -100,8 +101,29 @@ final class StuckThreads {
         }
     }
 
-    /** Parked in a kernel wait: waiting, with a {@link WaitQueueImpl} frame (as TestKernel.isParked). */
+    /**
+     * The HAL's wait for a host node ({@code org.devhost.hal.common.NodeWait.await}, in both HAL
+     * backends, which embed that package). A thread with this frame waits in {@code poll(2)} for a
+     * real device (hostdev reading a pty nobody writes to), and leaves on the device, on close (the
+     * module's unload closes its nodes) and on interrupt: parked, as a reader in a {@code WaitQueue}
+     * is, not hung in its driver. Named as text because the kernel cannot import the HAL (the HAL
+     * imports the kernel); the HAL's {@code InterruptWakesWaitersTest} checks that a waiting thread
+     * shows this very frame, so a rename there fails its build rather than this check.
+     */
+    static final String HAL_WAIT_CLASS = "org.devhost.hal.common.NodeWait";
+    static final String HAL_WAIT_METHOD = "await";
+
+    /**
+     * Parked: in a kernel wait (waiting, with a {@link WaitQueueImpl} frame, as TestKernel.isParked),
+     * or in the HAL's wait for a host node (a {@link #HAL_WAIT_CLASS} frame, whatever the state: in
+     * native code Java calls the thread RUNNABLE).
+     */
     static boolean parked(Thread t, StackTraceElement[] stack) {
+        for (StackTraceElement f : stack) {
+            if (f.getClassName().equals(HAL_WAIT_CLASS) && f.getMethodName().equals(HAL_WAIT_METHOD)) {
+                return true;
+            }
+        }
         Thread.State s = t.getState();
         if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
             return false;
