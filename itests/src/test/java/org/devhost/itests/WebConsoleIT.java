@@ -57,6 +57,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <p>One host serves all scenarios, in order (each builds on what the previous left: scull
  * stopped and started again, rust_chrdev unloaded and uploaded). Every wait is for a state on the
  * page, bounded so that a missing state fails with what the host printed.
+ *
+ * <p>Scenarios 7 to 11 are the console's guards (SECURITY.md): changes only from the console's own
+ * pages and only under its own names, over HTTP ({@link RawHttp} where {@code java.net.http} will
+ * not send the request) and from a page of another origin open in the logged-in browser ({@link
+ * CrossOriginSite}); uploads bounded and never left behind; no hash of the password in the status
+ * dump; wrong passwords slowed down (last, because it makes this address wait).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,6 +73,10 @@ class WebConsoleIT {
     private static final Path CHROMIUM = Path.of(System.getProperty("devhost.chromium", "/usr/bin/chromium"));
     private static final Path CHROMEDRIVER = Path.of(System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** The upload limit this host gets ({@code devhost.web.upload.max}): small, so going past it is cheap. */
+    private static final int UPLOAD_MAX = 4 << 20;
+    /** Failed logins from one address that are answered as usual (401) before the next ones wait (429). */
+    private static final int FREE_FAILURES = 5;
     private static final Pattern CONSOLE_LINE = Pattern.compile(
             "devhost: web console at (\\S+)/system/console/devices, user (\\S+), password (\\S+) \\(generated");
 
@@ -88,7 +98,8 @@ class WebConsoleIT {
         Files.createDirectories(SHOTS);
         own = Files.createTempDirectory("devhost-webconsole-it");
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(), "--web", "--no-shell",
-                "devhost.web.port=" + freePort(), "org.osgi.framework.storage=" + own.resolve("cache"),
+                "devhost.web.port=" + freePort(), "devhost.web.upload.max=" + UPLOAD_MAX,
+                "org.osgi.framework.storage=" + own.resolve("cache"),
                 "devhost.deploy=" + own.resolve("deploy"), "devhost.conf=" + own.resolve("conf")));
         if (devfsUsable()) {
             mount = Path.of("/tmp/devhost-itest-web-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), "dev");
@@ -142,6 +153,8 @@ class WebConsoleIT {
         driver = new ChromeDriver(service, options,
                 org.openqa.selenium.remote.http.ClientConfig.defaultConfig().readTimeout(java.time.Duration.ofSeconds(30)));
         wait = new WebDriverWait(driver, WAIT);
+        // the pages redraw their tables every few seconds: a row found a moment ago may be gone, try again
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         main = driver.getWindowHandle();
         authorize();
     }
@@ -174,6 +187,10 @@ class WebConsoleIT {
                 new ProcessBuilder("sh", "-c", "umount -l " + mount + " 2>/dev/null; rm -rf " + mount.getParent())
                         .start().waitFor(30, TimeUnit.SECONDS);
             }
+            if (own != null && (host == null || !host.isAlive())) {
+                // the host's storage, deploy and conf folders, and the browser profile: this run's alone
+                new ProcessBuilder("rm", "-rf", own.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -189,12 +206,13 @@ class WebConsoleIT {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(401, plain.statusCode(), path);
             assertTrue(plain.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"), path);
-            // the console's built-in admin/admin is not a way in, nor a wrong password
-            for (String login : List.of("admin:admin", user + ":wrong" + password)) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                        .header("Authorization", basic(login)).build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(401, r.statusCode(), path + " as " + login);
-            }
+        }
+        // the console's built-in admin/admin is not a way in, nor a wrong password (two failures
+        // only: more in a row are slowed down, scenario 11)
+        for (String login : List.of("admin:admin", user + ":wrong" + password)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/devices.json"))
+                    .header("Authorization", basic(login)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, r.statusCode(), "as " + login);
         }
         HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(base + "/system/console/devices.json"))
                 .header("Authorization", basic(user + ":" + password)).build(), HttpResponse.BodyHandlers.ofString());
@@ -405,7 +423,287 @@ class WebConsoleIT {
         shot("6b-modules-parameter-changed");
     }
 
+    // ---- 7. a state-changing request must come from the console's own pages: Origin, Host, header
+
+    @Test
+    @Order(7)
+    void aChangeFromAnotherOriginHostOrWithoutTheConsolesHeaderIsRefused() throws Exception {
+        String unload = "action=unload&module=rust_minimal&force=true";
+        // a page of another site (its browser names it in Origin): 403 with the reason, nothing unloaded
+        HttpResponse<String> evil = post("/system/console/modules", form(unload),
+                Map.of("Origin", "http://evil.example", "X-Devhost-Console", "1"));
+        assertEquals(403, evil.statusCode(), evil.body());
+        assertTrue(evil.body().contains("http://evil.example"), evil.body());
+        assertEquals("live", moduleState("rust_minimal"));
+        // another port of this machine is another origin too
+        HttpResponse<String> port = post("/system/console/modules", form(unload),
+                Map.of("Origin", "http://127.0.0.1:1", "X-Devhost-Console", "1"));
+        assertEquals(403, port.statusCode(), port.body());
+        // the browser's own word that another site sent it, without an Origin
+        HttpResponse<String> crossSite = post("/system/console/modules", form(unload),
+                Map.of("Sec-Fetch-Site", "cross-site", "X-Devhost-Console", "1"));
+        assertEquals(403, crossSite.statusCode(), crossSite.body());
+        // this origin, but not from the console's pages: no X-Devhost-Console header, no Sec-Fetch-Site
+        HttpResponse<String> bare = post("/system/console/modules", form(unload), Map.of("Origin", base));
+        assertEquals(403, bare.statusCode(), bare.body());
+        assertTrue(bare.body().contains("X-Devhost-Console"), bare.body());
+        // a client that says nothing of where it comes from (curl as it was documented)
+        HttpResponse<String> silent = post("/system/console/modules", form(unload), Map.of("X-Devhost-Console", "1"));
+        assertEquals(403, silent.statusCode(), silent.body());
+        assertEquals("live", moduleState("rust_minimal"));
+        // the console's own endpoints too, not only devhost's pages: stopping scull on the Bundles endpoint
+        HttpResponse<String> stop = post("/system/console/bundles/" + bundleId("org.devhost.drivers.scull"),
+                form("action=stop"), Map.of("Origin", "http://evil.example"));
+        assertEquals(403, stop.statusCode(), stop.body());
+        assertTrue(get("/system/console/devices.json").contains("\"scull0\""), "scull was stopped");
+
+        // DNS rebinding: a name that is not the console's, with and without credentials, reading too
+        int p = URI.create(base).getPort();
+        for (String auth : List.of("", "\r\nAuthorization: " + basic(user + ":" + password))) {
+            RawHttp.Answer rebound = RawHttp.send(p, "GET /system/console/devices.json HTTP/1.1\r\nHost: evil.example:" + p + auth, null);
+            assertEquals(421, rebound.status(), rebound.text());
+            assertTrue(rebound.text().contains("evil.example"), rebound.text());
+            assertFalse(rebound.text().contains("rust_chrdev0"), rebound.text());
+        }
+        RawHttp.Answer reboundPost = RawHttp.send(p, "POST /system/console/modules HTTP/1.1\r\nHost: evil.example:" + p
+                + "\r\nOrigin: http://evil.example:" + p + "\r\nX-Devhost-Console: 1\r\nAuthorization: " + basic(user + ":" + password)
+                + "\r\nContent-Type: application/x-www-form-urlencoded",
+                new java.io.ByteArrayInputStream(unload.getBytes(StandardCharsets.UTF_8)), unload.length());
+        assertEquals(421, reboundPost.status(), reboundPost.text());
+        assertEquals("live", moduleState("rust_minimal"));
+        // the loopback names are the console's own
+        for (String host : List.of("localhost:" + p, "127.0.0.1:" + p, "[::1]:" + p)) {
+            RawHttp.Answer named = RawHttp.send(p, "GET /system/console/devices.json HTTP/1.1\r\nHost: " + host
+                    + "\r\nAuthorization: " + basic(user + ":" + password), null);
+            assertEquals(200, named.status(), host + ": " + named.text());
+        }
+
+        // the legitimate path: this origin and the header, as the Modules page sends them
+        HttpResponse<String> ok = post("/system/console/modules", form(unload), consoleHeaders());
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals("absent", moduleState("rust_minimal"));
+        HttpResponse<String> back = post("/system/console/modules",
+                multipart("load", "org.devhost.drivers.rust_minimal.jar", Files.readAllBytes(BUNDLES.resolve("org.devhost.drivers.rust_minimal.jar"))),
+                consoleHeaders());
+        assertEquals(200, back.statusCode(), back.body());
+        assertEquals("live", moduleState("rust_minimal"));
+    }
+
+    // ---- 8. uploads: bounded before they are read, spooled in a private folder, never left behind
+
+    @Test
+    @Order(8)
+    void anUploadOverTheLimitIsRefusedWith413AndNoUploadLeavesAFile() throws Exception {
+        List<Path> before = uploadFiles();
+        // too large by its Content-Length: refused before a byte of it is read
+        int p = URI.create(base).getPort();
+        String head = "POST /system/console/modules HTTP/1.1\r\nHost: 127.0.0.1:" + p + "\r\nOrigin: " + base
+                + "\r\nX-Devhost-Console: 1\r\nAuthorization: " + basic(user + ":" + password);
+        Multipart big = multipart("load", "big.jar", new byte[UPLOAD_MAX + 1]);
+        RawHttp.Answer refused = RawHttp.send(p, head + "\r\nContent-Type: " + big.type(),
+                new java.io.ByteArrayInputStream(big.body()), big.body().length);
+        assertEquals(413, refused.status(), refused.text());
+        assertTrue(refused.text().contains(Integer.toString(UPLOAD_MAX)), refused.text());
+        assertEquals(before, uploadFiles());
+
+        // chunked, so no length is known in advance: refused once it goes past the limit
+        Multipart chunked = multipart("load", "big.jar", new byte[UPLOAD_MAX + (256 << 10)]);
+        RawHttp.Answer streamed = RawHttp.send(p, head + "\r\nContent-Type: " + chunked.type(),
+                new java.io.ByteArrayInputStream(chunked.body()));
+        assertEquals(413, streamed.status(), streamed.text());
+        assertEquals(before, uploadFiles());
+
+        // a normal upload leaves nothing spooled, and the spool folder is the host user's alone (0700)
+        Path spool = spoolFolder();
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(spool)), spool.toString());
+        HttpResponse<String> unloaded = post("/system/console/modules", form("action=unload&module=rust_minimal"), consoleHeaders());
+        assertEquals(200, unloaded.statusCode(), unloaded.body());
+        HttpResponse<String> loaded = post("/system/console/modules",
+                multipart("load", "org.devhost.drivers.rust_minimal.jar", Files.readAllBytes(BUNDLES.resolve("org.devhost.drivers.rust_minimal.jar"))),
+                consoleHeaders());
+        assertEquals(200, loaded.statusCode(), loaded.body());
+        // what stays is the jar kept as the module's location (data/uploads), nothing spooled
+        List<Path> after = uploadFiles();
+        after.removeAll(before);
+        assertEquals(1, after.size(), after.toString());
+        assertTrue(after.get(0).getParent().endsWith("data/uploads")
+                && after.get(0).getFileName().toString().endsWith("-org.devhost.drivers.rust_minimal.jar"), after.toString());
+    }
+
+    // ---- 9. a page of another origin, open in the logged-in browser, can change nothing
+
+    @Test
+    @Order(9)
+    void aPageOfAnotherOriginOpenInTheLoggedInBrowserCannotUploadOrUnload() throws Exception {
+        assertEquals("live", moduleState("rust_minimal"));
+        assertEquals("absent", moduleState("chrdev_activator"));
+        byte[] jar = Files.readAllBytes(BUNDLES.resolve("org.devhost.drivers.chrdev_activator.jar"));
+        String answer;
+        String origin;
+        // this tab sends the console's credentials with every request, as a logged-in browser does
+        try (CrossOriginSite site = new CrossOriginSite(base + "/system/console/modules", jar, "rust_minimal")) {
+            origin = site.origin();
+            driver.get(site.url());
+            wait.until(d -> ((JavascriptExecutor) d).executeScript("return window.uploadSent || null;") != null);
+            // what the form post got, in the page's iframe (the console's answer; the page itself cannot read it)
+            answer = wait.until(d -> {
+                d.switchTo().defaultContent();
+                d.switchTo().frame("sink");
+                String text = d.findElement(By.tagName("body")).getText();
+                d.switchTo().defaultContent();
+                return text.isBlank() ? null : text;
+            });
+            shot("9-cross-origin-page");
+        }
+        // nothing happened: the module is still loaded, the jar was not installed
+        assertEquals("rust_minimal live, chrdev_activator absent",
+                "rust_minimal " + moduleState("rust_minimal") + ", chrdev_activator " + moduleState("chrdev_activator"),
+                "the form got: " + answer);
+        assertTrue(answer.contains("refused") && answer.contains(origin), answer);
+        // and the kernel log says why, for the upload and for the form
+        String dmesg = get("/system/console/dmesg.json");
+        Matcher refusals = Pattern.compile("\"source\":\"org.devhost.web\"[^}]*refused POST /system/console/modules[^}]*"
+                + Pattern.quote(origin)).matcher(dmesg);
+        int seen = 0;
+        while (refusals.find()) {
+            seen++;
+        }
+        assertTrue(seen >= 2, "two refusals logged from " + origin + ": " + dmesg);
+    }
+
+    // ---- 10. the console's status dump holds neither the password nor its unsalted hash
+
+    @Test
+    @Order(10)
+    void theStatusDumpHoldsNoHashOfThePassword() throws Exception {
+        byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
+        List<String> forms = List.of(password, Base64.getEncoder().encodeToString(sha), java.util.HexFormat.of().formatHex(sha));
+        for (String page : List.of("Framework%20Properties", "System%20Properties", "Services", "Configurations")) {
+            String dump = get("/system/console/status-" + page + ".txt");
+            assertTrue(dump.length() > 100, page + ": " + dump);
+            for (String secret : forms) {
+                assertFalse(dump.contains(secret), page + " shows " + secret);
+            }
+        }
+    }
+
+    // ---- 11. wrong passwords in a row are slowed down: 429 for a growing delay, the right one too
+
+    @Test
+    @Order(11)
+    void wrongPasswordsInARowAreAnsweredWith429ForAGrowingDelay() throws Exception {
+        String wrong = basic(user + ":not-" + password);
+        for (int i = 1; i <= FREE_FAILURES; i++) {
+            assertEquals(401, devicesJsonAs(wrong).statusCode(), "failure " + i);
+        }
+        HttpResponse<String> first = devicesJsonAs(wrong);
+        assertEquals(429, first.statusCode(), first.body());
+        assertTrue(first.body().contains("too many"), first.body());
+        long firstDelay = Long.parseLong(first.headers().firstValue("Retry-After").orElseThrow());
+        // once the delay is over one more try is let through, and its failure doubles the delay
+        HttpResponse<String> next = awaitNot429(wrong);
+        assertEquals(401, next.statusCode(), next.body());
+        HttpResponse<String> second = devicesJsonAs(wrong);
+        assertEquals(429, second.statusCode(), second.body());
+        long secondDelay = Long.parseLong(second.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(secondDelay > firstDelay, firstDelay + " s, then " + secondDelay + " s");
+        // while it lasts the right password waits too (else the answer would tell a right guess)
+        assertEquals(429, devicesJsonAs(basic(user + ":" + password)).statusCode());
+        // after it, the right password is let in, and that clears the count
+        assertEquals(200, awaitNot429(basic(user + ":" + password)).statusCode());
+        assertEquals(401, devicesJsonAs(wrong).statusCode());
+        assertEquals(200, devicesJsonAs(basic(user + ":" + password)).statusCode());
+    }
+
+    private HttpResponse<String> devicesJsonAs(String authorization) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/system/console/devices.json"))
+                .timeout(WAIT).header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Asks until the answer is no longer 429 (bounded: the longest delay is a minute). */
+    private HttpResponse<String> awaitNot429(String authorization) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            HttpResponse<String> r = devicesJsonAs(authorization);
+            if (r.statusCode() != 429) {
+                return r;
+            }
+            assertTrue(System.nanoTime() < end, "still 429 after 90 s: " + r.body());
+            Thread.sleep(100);
+        }
+    }
+
     // ---- helpers
+
+    /** The headers the Modules page sends with a change: this origin, and the console's header. */
+    private Map<String, String> consoleHeaders() {
+        return Map.of("Origin", base, "X-Devhost-Console", "1");
+    }
+
+    private record Multipart(String type, byte[] body) {}
+
+    private static Multipart form(String urlencoded) {
+        return new Multipart("application/x-www-form-urlencoded", urlencoded.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A multipart/form-data body as a browser sends the Modules page's form: {@code action} and the part {@code jar}. */
+    private static Multipart multipart(String action, String fileName, byte[] jar) throws IOException {
+        String boundary = "----devhost" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\n" + action + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"jar\"; filename=\"" + fileName + "\"\r\n"
+                + "Content-Type: application/java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(jar);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return new Multipart("multipart/form-data; boundary=" + boundary, body.toByteArray());
+    }
+
+    private HttpResponse<String> post(String path, Multipart body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(WAIT)
+                .header("Authorization", basic(user + ":" + password)).header("Content-Type", body.type())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.body()));
+        headers.forEach(b::header);
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String bundleId(String symbolicName) throws Exception {
+        Matcher m = Pattern.compile("\"id\":(\\d+),\"name\":\"[^\"]*\",\"fragment\":\\w+,\"stateRaw\":\\d+,\"state\":\"\\w+\",\"version\":\"[^\"]*\",\"symbolicName\":\""
+                + Pattern.quote(symbolicName) + "\"").matcher(get("/system/console/bundles.json"));
+        assertTrue(m.find(), symbolicName + " in bundles.json");
+        return m.group(1);
+    }
+
+    /**
+     * Every file an upload may leave: the host's spool folder (the web bundle's {@code data/spool}),
+     * the jars kept as modules' locations ({@code data/uploads}), and the JVM temporary folder's
+     * {@code upload_*.tmp} (where uploads were spooled before, and stayed).
+     */
+    private List<Path> uploadFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        List<Path> folders;
+        // cache/bundleN/data/spool: no deeper, where other bundles' files come and go
+        try (var all = Files.walk(own.resolve("cache"), 3)) {
+            folders = all.filter(d -> d.endsWith("data/spool") || d.endsWith("data/uploads")).toList();
+        }
+        for (Path folder : folders) {
+            try (var in = Files.list(folder)) {
+                in.forEach(files::add);
+            }
+        }
+        try (var tmp = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "upload_*.tmp")) {
+            tmp.forEach(files::add);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    /** The web bundle's spool folder ({@code data/spool} in the framework storage). */
+    private Path spoolFolder() throws IOException {
+        try (var all = Files.walk(own.resolve("cache"), 3)) {
+            return all.filter(Files::isDirectory).filter(d -> d.endsWith("data/spool")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no data/spool folder in " + own.resolve("cache")));
+        }
+    }
 
     private void saveParameter(String name, String value) {
         driver.get(base + "/system/console/configMgr/rust_module_parameters");
@@ -446,7 +744,13 @@ class WebConsoleIT {
 
     private WebElement awaitMessage(boolean ok, String text) {
         By message = By.cssSelector("#modules-message[data-ok='" + ok + "']");
-        wait.until(d -> !d.findElements(message).isEmpty() && d.findElement(message).getText().contains(text));
+        try {
+            wait.until(d -> !d.findElements(message).isEmpty() && d.findElement(message).getText().contains(text));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            WebElement shown = driver.findElement(By.id("modules-message"));
+            throw new AssertionError("no " + (ok ? "success" : "refusal") + " message with '" + text + "'; the page says ("
+                    + "data-ok=" + shown.getAttribute("data-ok") + "): " + shown.getText() + "\nthe host printed:\n" + output(), e);
+        }
         return driver.findElement(message);
     }
 

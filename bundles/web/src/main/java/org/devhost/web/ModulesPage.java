@@ -50,8 +50,11 @@ import org.osgi.service.component.annotations.Reference;
  * A refusal is {@code {"ok":false,"errno":"EBUSY","errnoNumber":16,"message":".."}} with an HTTP
  * status that fits (409 for EBUSY), see {@link Pages#failure}.
  *
- * <p>An uploaded jar is kept in this bundle's data folder (inside the framework storage, emptied
- * at every start), because the module's location names it; a load that fails deletes it.
+ * <p>An uploaded jar is kept in this bundle's data folder {@code uploads} (inside the framework
+ * storage, emptied at every start; mode 0700), because the module's location names it; a load that
+ * fails deletes it. The upload itself was bounded and spooled by {@link UploadSpool}; the spooled
+ * part is deleted as soon as it is copied. A change must come from the console's pages ({@link
+ * ConsoleGuard}): scripts send {@code Origin} and {@code X-Devhost-Console: 1}.
  * Thread-safe: the manager runs one load or unload at a time.
  */
 @Component(service = Servlet.class, property = {
@@ -118,11 +121,22 @@ public final class ModulesPage extends HttpServlet {
         if (jar == null || jar.getSize() == 0) {
             throw new KernelException(Errno.EINVAL, "load: no jar uploaded (choose the driver's .jar file)");
         }
-        if (jar.getSize() > MAX_JAR) {
-            throw new KernelException(Errno.EINVAL, "load: the jar is larger than 64 MiB");
+        Path file;
+        try {
+            if (jar.getSize() > MAX_JAR) {
+                throw new KernelException(Errno.EINVAL, "load: the jar is larger than 64 MiB");
+            }
+            file = upload(jar);
+        } finally {
+            jar.delete(); // the spooled part; UploadSpool deletes every part too, this one goes at once
         }
-        Map<String, String> values = parsed(req.getParameter("parameters"));
-        Path file = upload(jar);
+        Map<String, String> values;
+        try {
+            values = parsed(req.getParameter("parameters"));
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
         ModuleStatus loaded;
         try {
             loaded = modules.load(file.toString(), values, null);
@@ -144,14 +158,17 @@ public final class ModulesPage extends HttpServlet {
         if (data == null) {
             throw new KernelException(Errno.EIO, "load: the framework gives this bundle no storage for the upload");
         }
-        Path dir = data.toPath();
-        Files.createDirectories(dir);
+        // the jars stay here as the modules' locations: a folder of the host's user alone, like the spool
+        Path dir = UploadSpool.privateFolderKeeping(data.toPath());
         String name = jar.getSubmittedFileName() == null ? "driver.jar"
                 : Path.of(jar.getSubmittedFileName().replace('\\', '/')).getFileName().toString();
         name = name.replaceAll("[^A-Za-z0-9._-]", "_");
         Path file = dir.resolve(UPLOADS.incrementAndGet() + "-" + name);
         try (InputStream in = jar.getInputStream(); OutputStream out = Files.newOutputStream(file)) {
             in.transferTo(out);
+        } catch (IOException e) {
+            Files.deleteIfExists(file); // never a half-written jar left behind
+            throw e;
         }
         return file;
     }

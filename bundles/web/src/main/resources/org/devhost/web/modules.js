@@ -5,6 +5,8 @@
   var status = document.getElementById('modules-status');
   var message = document.getElementById('modules-message');
   var forced = {}; // the force boxes ticked, by module: the table is redrawn every 2 s
+  // every change says it comes from the console's pages (the console refuses changes without it)
+  var CHANGE = { 'X-Devhost-Console': '1' };
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -34,7 +36,7 @@
   function unload(name, force) {
     var form = new URLSearchParams();
     form.set('action', 'unload'); form.set('module', name); form.set('force', force ? 'true' : 'false');
-    fetch(root, { method: 'POST', body: form, credentials: 'same-origin' }).then(answer).then(function (d) {
+    fetch(root, { method: 'POST', body: form, headers: CHANGE, credentials: 'same-origin' }).then(answer).then(function (d) {
       if (d.ok) say(true, d.module + ': unloaded' + (force ? ' (forced)' : ''));
       else say(false, d.message, d.errno);
       load();
@@ -99,7 +101,7 @@
     var form = new FormData(ev.target);
     form.set('action', 'load');
     say(true, 'loading ...');
-    fetch(root, { method: 'POST', body: form, credentials: 'same-origin' }).then(answer).then(function (d) {
+    fetch(root, { method: 'POST', body: form, headers: CHANGE, credentials: 'same-origin' }).then(answer).then(function (d) {
       if (d.ok) say(true, d.module + ': loaded (bundle ' + d.bundleId + ')' + (d.devices.length ? ', devices ' + d.devices.join(' ') : ''));
       else say(false, d.message, d.errno);
       load();

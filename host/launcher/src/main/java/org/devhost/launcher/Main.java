@@ -163,6 +163,7 @@ public final class Main {
      * registered when the port opens.
      */
     private static void startWeb(BundleContext ctx, Path dir, WebConsole.Login login) throws IOException {
+        WebConsole.register(ctx, login); // before the console, which serves nothing until its login is there
         List<Bundle> bundles = install(ctx, jars(dir));
         if (bundles.isEmpty()) {
             System.err.println("devhost: the web console is not in this distribution (" + dir + " is empty)");
