@@ -62,7 +62,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * pages and only under its own names, over HTTP ({@link RawHttp} where {@code java.net.http} will
  * not send the request) and from a page of another origin open in the logged-in browser ({@link
  * CrossOriginSite}); uploads bounded and never left behind; no hash of the password in the status
- * dump; wrong passwords slowed down (last, because it makes this address wait).
+ * dump; wrong passwords slowed down (11, because it makes this address wait).
+ *
+ * <p>Scenarios 12 to 14 come after it (the right password clears the count): the {@code /proc/devices}
+ * and {@code /proc/misc} printers checked against the kernel's devices ({@code devices.json}); the
+ * sample module {@code faulty} loaded again with {@code fault=oops} and read through devfs until the
+ * supervisor restarts it, then its restarts and last failure on the Modules page and in {@code
+ * modules.json} (skipped, with the reason, without devfs: {@code --no-shell} leaves no other way to
+ * drive a driver); and module parameters checked whichever PID a Configuration save names.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -253,18 +260,17 @@ class WebConsoleIT {
     @Order(2)
     void devicesPageListsTheChrdevAndTheMiscDevices() throws Exception {
         driver.get(base + "/system/console/devices");
-        WebElement chrdev = awaitRow("rust_chrdev0");
-        assertEquals("char", cell(chrdev, 1));
-        assertEquals("crw-------", cell(chrdev, 2));
-        assertEquals("254:0", cell(chrdev, 3));
-        assertEquals("rust_chrdev", cell(chrdev, 4));
+        assertEquals("char", cellOf("rust_chrdev0", 1));
+        assertEquals("crw-------", cellOf("rust_chrdev0", 2));
+        assertEquals("254:0", cellOf("rust_chrdev0", 3));
+        assertEquals("rust_chrdev", cellOf("rust_chrdev0", 4));
         for (String misc : List.of("rust_miscdev", "rust_random", "rust_semaphore")) {
-            WebElement row = awaitRow(misc);
-            assertEquals("misc", cell(row, 1), misc);
-            assertTrue(cell(row, 3).startsWith("10:"), misc + " is on " + cell(row, 3));
+            assertEquals("misc", cellOf(misc, 1), misc);
+            String number = cellOf(misc, 3);
+            assertTrue(number.startsWith("10:"), misc + " is on " + number);
         }
         if (mount != null) {
-            assertEquals(mount + "/rust_chrdev0", cell(chrdev, 7));
+            assertEquals(mount + "/rust_chrdev0", cellOf("rust_chrdev0", 7));
         }
         // the filter narrows the rows to the matching devices: exactly those, none of the others
         // (an empty table would satisfy "every row matches", so the expected rows are named)
@@ -347,7 +353,7 @@ class WebConsoleIT {
         shot("4a-modules-loaded");
 
         driver.get(base + "/system/console/devices");
-        assertEquals("254:0", cell(awaitRow("rust_chrdev0"), 3));
+        assertEquals("254:0", cellOf("rust_chrdev0", 3));
 
         assumeTrue(mount != null, "unloading while a file is open needs devfs (/dev/fuse, as root) to hold the file open");
         Path file = mount.resolve("rust_chrdev0");
@@ -633,6 +639,182 @@ class WebConsoleIT {
         }
     }
 
+    // ---- 12. /proc/devices and /proc/misc in the Status page's printers: what the kernel has
+
+    @Test
+    @Order(12)
+    void procDevicesAndProcMiscPrintersListWhatTheKernelHas() throws Exception {
+        String devices = get("/system/console/devices.json");
+        Matcher chrdev = Pattern.compile("\"name\":\"rust_chrdev0\"[^}]*?\"major\":(\\d+)").matcher(devices);
+        assertTrue(chrdev.find(), devices);
+        int major = Integer.parseInt(chrdev.group(1));
+
+        // /proc/devices: Linux's layout, "%3d %s" per region: mem's 1, misc's 10, rust_chrdev's major
+        String text = get("/system/console/status-devhost-proc-devices.txt");
+        List<String> lines = text.lines().toList();
+        assertTrue(lines.contains("Character devices:"), text);
+        for (String line : List.of("  1 mem", " 10 misc", String.format("%3d %s", major, "rust_chrdev"))) {
+            assertTrue(lines.contains(line), "'" + line + "' in\n" + text);
+        }
+        String json = get("/system/console/status-devhost-proc-devices.json");
+        for (String region : List.of("\"major\":1,\"name\":\"mem\"", "\"major\":10,\"name\":\"misc\"",
+                "\"major\":" + major + ",\"name\":\"rust_chrdev\"")) {
+            assertTrue(json.contains(region), region + " in " + json);
+        }
+
+        // /proc/misc: each misc device the kernel has, by its minor and name ("%3d %s"), nothing else
+        Matcher misc = Pattern.compile("\"name\":\"([^\"]+)\",\"type\":\"misc\"[^}]*?\"minor\":(\\d+)").matcher(devices);
+        Map<String, Integer> minors = new java.util.TreeMap<>();
+        while (misc.find()) {
+            minors.put(misc.group(1), Integer.parseInt(misc.group(2)));
+        }
+        assertTrue(minors.keySet().containsAll(List.of("rust_miscdev", "rust_random", "rust_semaphore")), devices);
+        String miscText = get("/system/console/status-devhost-proc-misc.txt");
+        List<String> miscLines = miscText.lines().toList();
+        String miscJson = get("/system/console/status-devhost-proc-misc.json");
+        for (Map.Entry<String, Integer> d : minors.entrySet()) {
+            String line = String.format("%3d %s", d.getValue(), d.getKey());
+            assertTrue(miscLines.contains(line), "'" + line + "' in\n" + miscText);
+            String entry = "\"minor\":" + d.getValue() + ",\"name\":\"" + d.getKey() + "\"";
+            assertTrue(miscJson.contains(entry), entry + " in " + miscJson);
+        }
+        assertFalse(miscText.contains("rust_chrdev"), miscText);
+        assertFalse(miscJson.contains("rust_chrdev"), miscJson);
+    }
+
+    // ---- 13. a module that crashes is restarted: restarts, stuck threads, last failure on the page
+
+    @Test
+    @Order(13)
+    void aCrashingModuleIsRestartedAndTheModulesPageShowsItsRestartsAndLastFailure() throws Exception {
+        // faulty as the distribution boots it (fault=none): supervised, never restarted, no failure
+        assertEquals("live true 0 0 null", supervision("faulty"));
+
+        // loaded again with fault=oops, as the Modules page's form sends it
+        HttpResponse<String> unloaded = post("/system/console/modules", form("action=unload&module=faulty"), consoleHeaders());
+        assertEquals(200, unloaded.statusCode(), unloaded.body());
+        HttpResponse<String> loaded = post("/system/console/modules", multipart(Map.of("action", "load", "parameters", "fault=oops"),
+                "org.devhost.drivers.faulty.jar", Files.readAllBytes(BUNDLES.resolve("org.devhost.drivers.faulty.jar"))), consoleHeaders());
+        assertEquals(200, loaded.statusCode(), loaded.body());
+        assertEquals("oops", parameter("faulty", "fault"));
+        assertEquals("live true 0 0 null", supervision("faulty"));
+
+        if (mount == null) {
+            System.out.println("WebConsoleIT: restarts not checked: making faulty crash needs its device read through devfs"
+                    + " (/dev/fuse, as root), and --no-shell leaves no other way in");
+        }
+        assumeTrue(mount != null, "making faulty crash needs devfs (/dev/fuse, as root) to read its device");
+        Path file = mount.resolve("faulty");
+        wait.until(d -> Files.exists(file));
+        // each read overflows the driver's buffer: EIO to the reader, a fault to the supervisor;
+        // the fifth in the window (the default policy) makes it restart the module
+        for (int i = 1; i <= 5; i++) {
+            try (var in = Files.newInputStream(file)) {
+                int n = in.read(new byte[4]);
+                throw new AssertionError("read " + i + " of faulty (fault=oops) gave " + n + " bytes, not EIO");
+            } catch (IOException e) {
+                assertTrue(String.valueOf(e.getMessage()).contains("Input/output error"), "read " + i + ": " + e);
+            }
+        }
+        long end = System.nanoTime() + WAIT.toNanos();
+        String now = supervision("faulty");
+        while (!now.startsWith("live true 1 0 ")) {
+            assertTrue(System.nanoTime() < end, "faulty not restarted once after 5 faults: " + now + "\n" + output());
+            Thread.sleep(100);
+            now = supervision("faulty");
+        }
+        assertTrue(now.startsWith("live true 1 0 \"faults: 5 faults within "), now);
+        assertTrue(now.contains("read threw ArrayIndexOutOfBoundsException"), now);
+
+        // the Modules page's row says the same: 1 restart, the last failure's kind and reason
+        driver.get(base + "/system/console/modules");
+        By supervisor = By.xpath("//tr[@data-module='faulty']/td[contains(., 'last failure')]");
+        WebElement cell = wait.until(ExpectedConditions.presenceOfElementLocated(supervisor));
+        assertTrue(cell.getText().startsWith("1; last failure faults: 5 faults within "), cell.getText());
+        assertTrue(cell.getText().contains("read threw ArrayIndexOutOfBoundsException"), cell.getText());
+        shot("13-modules-faulty-restarted");
+
+        // back to how the distribution boots it
+        assertEquals(200, post("/system/console/modules", form("action=unload&module=faulty"), consoleHeaders()).statusCode());
+        assertEquals(200, post("/system/console/modules", multipart("load", "org.devhost.drivers.faulty.jar",
+                Files.readAllBytes(BUNDLES.resolve("org.devhost.drivers.faulty.jar"))), consoleHeaders()).statusCode());
+    }
+
+    /**
+     * A module's supervision fields in {@code modules.json}, in one line: state, supervised,
+     * restarts, stuckThreads and lastFailure (JSON: null or a string).
+     */
+    private String supervision(String module) throws Exception {
+        String json = get("/system/console/modules.json");
+        Matcher m = Pattern.compile("\"name\":\"" + Pattern.quote(module) + "\",\"state\":\"(\\w+)\",\"supervised\":(\\w+),"
+                + "\"restarts\":(\\d+),\"stuckThreads\":(\\d+),\"lastFailure\":(null|\"(?:[^\"\\\\]|\\\\.)*\")").matcher(json);
+        assertTrue(m.find(), module + " with its supervision fields in " + json);
+        return m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4) + " " + m.group(5);
+    }
+
+    // ---- 14. module parameters are checked whatever PID the request names, and where
+
+    @Test
+    @Order(14)
+    void aParameterChangeNamingTheModuleOnlyInItsPidFieldIsCheckedToo() throws Exception {
+        String before = parameters("rust_module_parameters");
+        StringBuilder twelve = new StringBuilder();
+        for (int i = 1; i <= 12; i++) {
+            twelve.append("&my_array=").append(i);
+        }
+        // the configMgr plugin reads the PID from the pid field before the URL path: a save posted
+        // to another path must meet the same checks as one posted to the module's own
+        for (String change : List.of(
+                "propertylist=my_array" + twelve, // 12 items, and read-only while the module is loaded
+                "propertylist=my_bool&my_bool=false", // read-only while the module is loaded
+                "propertylist=my_i32&my_i32=abc", // not an int
+                "propertylist=my_i32&my_i32=%3Cb%3Eabc%3C%2Fb%3E")) { // quoted in the answer, never as markup
+            for (String path : List.of("/system/console/configMgr/x", "/system/console/configMgr/rust_module_parameters")) {
+                HttpResponse<String> r = post(path,
+                        form("apply=true&action=ajaxConfigManager&pid=rust_module_parameters&" + change), consoleHeaders());
+                assertEquals(400, r.statusCode(), path + " " + change + ": " + r.body());
+                assertTrue(r.body().contains("rust_module_parameters: "), r.body());
+                assertFalse(r.body().contains("<b>"), r.body());
+                if (change.contains("%3Cb%3E")) {
+                    // shown as typed in the page's dialog: escaped once, not twice
+                    assertTrue(r.body().contains("&lt;b&gt;abc&lt;/b&gt;") && !r.body().contains("&amp;lt;"), r.body());
+                }
+                assertEquals(before, parameters("rust_module_parameters"), "after " + path + " " + change);
+            }
+        }
+        // nor as a factory configuration of the module's PID (Declarative Services would start
+        // another instance of the module with it)
+        HttpResponse<String> factory = post("/system/console/configMgr/x", form("apply=true&action=ajaxConfigManager"
+                + "&factoryPid=rust_module_parameters&pid=%5BTemporary+PID+replaced+by+real+PID+upon+save%5D"
+                + "&propertylist=my_i32&my_i32=abc"), consoleHeaders());
+        assertEquals(400, factory.statusCode(), factory.body());
+        assertFalse(get("/system/console/status-Configurations.txt").contains("rust_module_parameters~"));
+        assertEquals(before, parameters("rust_module_parameters"));
+        assertEquals("live", moduleState("rust_module_parameters"));
+
+        // a good value through the page still reaches the running module
+        String good = parameter("rust_module_parameters", "my_i32").equals("45") ? "46" : "45";
+        saveParameter("my_i32", good);
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!parameter("rust_module_parameters", "my_i32").equals(good)) {
+            assertTrue(System.nanoTime() < end, "my_i32 is not " + good + ": " + parameters("rust_module_parameters"));
+            Thread.sleep(100);
+        }
+        assertEquals(before.replaceFirst("(\"name\":\"my_i32\"[^}]*\"value\":\")[^\"]*", "$1" + good),
+                parameters("rust_module_parameters"));
+        // and the module itself took it (its @Modified logs the values it now has)
+        String dmesg = get("/system/console/dmesg.json");
+        assertTrue(dmesg.contains("parameters now: my_i32=" + good + " "), dmesg);
+    }
+
+    /** A module's parameters in {@code modules.json}, as the JSON text of their list. */
+    private String parameters(String module) throws Exception {
+        String json = get("/system/console/modules.json");
+        Matcher m = Pattern.compile("\"name\":\"" + Pattern.quote(module) + "\".*?\"parameters\":\\[(.*?)\\]\\}").matcher(json);
+        assertTrue(m.find(), json);
+        return m.group(1);
+    }
+
     // ---- helpers
 
     /** The headers the Modules page sends with a change: this origin, and the console's header. */
@@ -648,10 +830,18 @@ class WebConsoleIT {
 
     /** A multipart/form-data body as a browser sends the Modules page's form: {@code action} and the part {@code jar}. */
     private static Multipart multipart(String action, String fileName, byte[] jar) throws IOException {
+        return multipart(Map.of("action", action), fileName, jar);
+    }
+
+    /** The same with more fields before the jar (the form's {@code parameters}). */
+    private static Multipart multipart(Map<String, String> fields, String fileName, byte[] jar) throws IOException {
         String boundary = "----devhost" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\n" + action + "\r\n"
-                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"jar\"; filename=\"" + fileName + "\"\r\n"
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n"
+                    + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jar\"; filename=\"" + fileName + "\"\r\n"
                 + "Content-Type: application/java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.write(jar);
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
@@ -715,6 +905,14 @@ class WebConsoleIT {
 
     private WebElement awaitRow(String device) {
         return wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-device='" + device + "']")));
+    }
+
+    /**
+     * A cell of a device's row, found again on each try: the page redraws its rows every few
+     * seconds, so a row found a moment earlier may be gone (stale) by the time it is read.
+     */
+    private String cellOf(String device, int index) {
+        return wait.until(d -> cell(d.findElement(By.cssSelector("tr[data-device='" + device + "']")), index));
     }
 
     private static String cell(WebElement row, int index) {

@@ -1,22 +1,16 @@
 package org.devhost.web;
 
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.stream.Collectors;
+import org.apache.felix.webconsole.spi.ConfigurationHandler;
+import org.apache.felix.webconsole.spi.ValidationException;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.ModuleInfo;
 import org.devhost.kernel.ModuleParameters;
@@ -26,29 +20,33 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Module parameters edited on the console's Configuration page go through the kernel's {@link
- * ModuleParameters#set}, as {@code dev:insmod}'s do, instead of straight into Configuration Admin.
+ * Module parameters edited on the console's Configuration page are checked by the kernel's {@link
+ * ModuleParameters#set}, as {@code dev:insmod}'s are, before Configuration Admin stores them.
  *
  * <p>Why: Configuration Admin stores any value it is given, and the module would only find out in
  * its {@code @Modified} method, after the bad value is stored and with nobody to tell. Here a value
- * that does not fit its parameter is refused before anything is stored: the save answers HTTP 400
- * with the kernel's message ({@code ... (EINVAL)}), which the Configuration page shows in its
- * error dialog, and the module keeps running with its old value. A read-only parameter changed
- * while the module is loaded is EPERM (403), the same rule as the shell's.
+ * that does not fit its parameter (the module's metatype: type, options, count) is refused before
+ * anything is stored: the save answers HTTP 400 with the kernel's message ({@code ... (EINVAL)}),
+ * which the Configuration page shows in its error dialog, and the module keeps running with its
+ * old value. A read-only parameter changed while the module is loaded is refused too (EPERM), the
+ * same rule as the shell's.
  *
- * <p>What it intercepts: a POST to {@code /system/console/configMgr/PID} that saves ({@code apply}
- * without {@code delete}) a configuration whose PID is an installed module. Only the parameters
- * the form changed are passed on (the form sends every field, read-only ones included); when all
- * of them are accepted the filter answers the save itself. Everything else goes on to the console.
- * It is a whiteboard filter in the console's own servlet context, so it runs only after the
- * console has checked the credentials.
+ * <p>Where: the console's own hook for configuration changes ({@link ConfigurationHandler}), which
+ * its configMgr plugin calls with the PID it is about to update, whichever way the request named it
+ * (the URL path or a {@code pid} parameter, which the plugin reads first). A servlet filter on the
+ * URL path, as this was before, checked one PID while the plugin stored another.
+ *
+ * <p>What it checks: an update of a configuration whose PID is an installed module. Only the values
+ * that differ from the module's current ones are passed to the kernel (the form sends every field,
+ * read-only ones included). When the kernel accepts them it has stored them already; the values
+ * the console then stores are replaced by exactly what the kernel stored, so the second store
+ * changes nothing. A factory configuration named after a module is refused. Creating and deleting
+ * a module's configuration are left to the console.
  *
  * <p>Thread-safe: holds no state of its own.
  */
-@Component(service = Filter.class, property = {
-        "osgi.http.whiteboard.filter.pattern=/configMgr/*",
-        "osgi.http.whiteboard.context.select=(osgi.http.whiteboard.context.name=org.apache.felix.webconsole)"})
-public final class ModuleParameterCheck implements Filter {
+@Component(service = ConfigurationHandler.class)
+public final class ModuleParameterCheck implements ConfigurationHandler {
     private final ModuleParameters params;
     private final BundleContext context;
 
@@ -59,76 +57,72 @@ public final class ModuleParameterCheck implements Filter {
     }
 
     @Override
-    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-            throws IOException, ServletException {
-        HttpServletRequest req = (HttpServletRequest) request;
-        HttpServletResponse resp = (HttpServletResponse) response;
-        String module = moduleSaved(req);
-        if (module == null) {
-            chain.doFilter(request, response);
+    public void createConfiguration(String pid) {
+        // an empty configuration: the module's defaults, nothing to check
+    }
+
+    @Override
+    public void createFactoryConfiguration(String factoryPid, String name) throws ValidationException {
+        notAModuleFactory(factoryPid);
+    }
+
+    @Override
+    public void deleteConfiguration(String factoryPid, String pid) {
+        // back to the declared defaults, which the module's metatype accepts
+    }
+
+    @Override
+    public void updateConfiguration(String factoryPid, String pid, Dictionary<String, Object> props)
+            throws ValidationException {
+        notAModuleFactory(factoryPid);
+        if (factoryPid != null || pid == null || ModuleInfo.find(context, pid).isEmpty()) {
             return;
         }
         try {
-            Map<String, String> changed = changes(req, module);
-            if (!changed.isEmpty()) {
-                params.set(module, changed);
+            Map<String, String> changed = changes(props, pid);
+            if (changed.isEmpty()) {
+                return;
+            }
+            params.set(pid, changed); // checks all, stores all or none
+            // What the console stores next must be what the kernel stored (its parsed, typed values).
+            for (Map.Entry<String, Object> e : params.stored(pid).entrySet()) {
+                props.put(e.getKey(), e.getValue());
             }
         } catch (KernelException e) {
-            // The page's error dialog puts the body into its HTML as it is, and the message quotes
-            // what was typed: escaped, so a value is shown and never run.
-            resp.setStatus(Pages.status(e.errno()));
-            resp.setContentType("text/plain");
-            resp.setCharacterEncoding("UTF-8");
-            resp.getWriter().write((module + ": " + e.getMessage()).replace("&", "&amp;").replace("<", "&lt;")
-                    .replace(">", "&gt;"));
-            return;
+            // The console answers 400 with this as the error page's message, which Jetty's error
+            // page escapes (the message quotes what was typed, and the page's dialog inserts the
+            // answer as HTML): escaping it here too would show "&lt;" for a typed "<".
+            throw new ValidationException(pid + ": " + e.getMessage());
         }
-        Pages.json(resp, HttpServletResponse.SC_OK, Map.of("ok", true, "module", module));
     }
 
-    /** The module whose parameters this request saves, or null when it is not such a request. */
-    private String moduleSaved(HttpServletRequest req) {
-        if (!"POST".equals(req.getMethod()) || req.getParameter("apply") == null || req.getParameter("delete") != null
-                || req.getParameter("propertylist") == null || req.getParameter("factoryPid") != null) {
-            return null;
+    /**
+     * A module's parameters are one configuration, never a factory's: Declarative Services would
+     * start one more instance of the module for each factory configuration of its PID, with values
+     * nobody checked.
+     */
+    private void notAModuleFactory(String factoryPid) throws ValidationException {
+        if (factoryPid != null && ModuleInfo.find(context, factoryPid).isPresent()) {
+            throw new ValidationException(factoryPid + ": a module's parameters are one configuration, not a factory's"
+                    + " (EINVAL)");
         }
-        String path = Objects.requireNonNullElse(req.getPathInfo(), req.getServletPath());
-        String pid = path.substring(path.lastIndexOf('/') + 1);
-        if (pid.isEmpty() || ModuleInfo.find(context, pid).isEmpty()) {
-            return null;
-        }
-        return pid;
     }
 
-    /** The form's values that differ from the module's current ones, as text. */
-    private Map<String, String> changes(HttpServletRequest req, String module) {
+    /** The values about to be stored that differ from the module's current ones, as text. */
+    private Map<String, String> changes(Dictionary<String, Object> props, String module) {
         Map<String, Object> current = params.get(module);
         Map<String, String> changed = new LinkedHashMap<>();
-        for (String name : req.getParameter("propertylist").split(",")) {
-            name = name.trim();
-            String[] posted = req.getParameterValues(name);
-            if (name.isEmpty() || posted == null) {
-                continue;
+        for (Enumeration<String> keys = props.keys(); keys.hasMoreElements();) {
+            String name = keys.nextElement();
+            if (name.startsWith("service.") || name.startsWith("felix.") || name.startsWith("component.")) {
+                continue; // Configuration Admin's and the framework's own properties
             }
-            String value;
-            if (isBoolean(current.get(name))) {
-                value = posted[0]; // a checkbox ("true") comes before its hidden "false"
-            } else {
-                List<String> items = new ArrayList<>(Arrays.asList(posted));
-                if (items.size() > 1) {
-                    items.removeIf(String::isEmpty);
-                }
-                value = String.join(",", items);
-            }
+            String value = text(props.get(name));
             if (!value.equals(text(current.get(name)))) {
                 changed.put(name, value);
             }
         }
         return changed;
-    }
-
-    private static boolean isBoolean(Object v) {
-        return v instanceof Boolean || "true".equals(v) || "false".equals(v);
     }
 
     /** A parameter's value as text: lists and arrays comma-separated, as {@code insmod} takes them. */
