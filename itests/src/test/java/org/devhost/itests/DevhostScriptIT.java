@@ -397,4 +397,49 @@ class DevhostScriptIT {
         assertTrue(out.contains("is not empty and was not made by devhost"), out);
         assertEquals("mine", Files.readString(precious));
     }
+
+    /**
+     * A driver jar named on the command line as a URL follows dev:insmod's rule: without its
+     * SHA-256 pinned it is not even fetched (the host says why and runs without it), with a wrong
+     * one it is fetched and refused, and with the right one ({@code --sha256 HEX} before it, or
+     * {@code --sha256=HEX}) it loads. The jar is served by a server of the test's on loopback.
+     */
+    @Test
+    void aDriverJarFromAUrlLoadsOnlyWithItsSha256Pinned() throws Exception {
+        byte[] jar = Files.readAllBytes(Path.of(java.net.URI.create(HostOptions.countingDriver(1))));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(jar));
+        java.util.concurrent.atomic.AtomicInteger fetched = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/itest_counting.jar", exchange -> {
+            fetched.incrementAndGet();
+            exchange.sendResponseHeaders(200, jar.length);
+            try (java.io.OutputStream body = exchange.getResponseBody()) {
+                body.write(jar);
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/itest_counting.jar";
+            String loadedLine = "(?s).*\nitest_counting +\\d+  live +0  0.*";
+
+            String unpinned = run("dev:lsmod\n", url);
+            assertTrue(unpinned.contains("devhost: not loading " + url + ": a jar from a URL loads only with its SHA-256"
+                    + " pinned (EACCES)"), unpinned);
+            assertTrue(unpinned.contains("--sha256 <hex> " + url), unpinned);
+            assertFalse(unpinned.matches(loadedLine), unpinned);
+            assertEquals(0, fetched.get(), "an unpinned URL is not fetched");
+
+            String wrong = run("dev:lsmod\n", "--sha256=" + "0".repeat(64), url);
+            assertTrue(wrong.contains("devhost: not loading " + url + ": its SHA-256 is " + sha + ", not the pinned "
+                    + "0".repeat(64) + " (EACCES)"), wrong);
+            assertFalse(wrong.matches(loadedLine), wrong);
+
+            String pinned = run("dev:lsmod\n", "--sha256", sha, url);
+            assertTrue(pinned.matches(loadedLine), pinned);
+            assertFalse(pinned.contains("not loading"), pinned);
+        } finally {
+            server.stop(0);
+        }
+    }
 }

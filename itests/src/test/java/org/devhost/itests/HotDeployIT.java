@@ -139,4 +139,61 @@ public class HotDeployIT {
         Files.delete(groupWritable);
         Files.delete(jarInConf);
     }
+
+    private static String word(org.osgi.service.cm.ConfigurationAdmin cm, String pid) {
+        try {
+            org.osgi.service.cm.Configuration[] c = cm.listConfigurations("(service.pid=" + pid + ")");
+            return c == null ? null : String.valueOf(c[0].getProperties().get("word"));
+        } catch (java.io.IOException | org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * The guard decides every change, not only a new file: a configuration file and a driver jar
+     * accepted once, then opened to every user (chmod 666) and rewritten in place (as any user
+     * could now), are refused with a kernel log line saying why; the configuration keeps its value
+     * and the driver its loaded version. Deleting a file still unloads what came from it.
+     */
+    @Test
+    public void aFileAcceptedOnceThenLoosenedAndRewrittenIsRefused() throws Exception {
+        Probe probe = new Probe(getClass());
+        DeviceRegistry registry = probe.registry();
+        org.devhost.kernel.KernelLog log = probe.service(org.devhost.kernel.KernelLog.class);
+        org.osgi.service.cm.ConfigurationAdmin cm = probe.service(org.osgi.service.cm.ConfigurationAdmin.class);
+        Path conf = Path.of(System.getProperty("itest.conf"));
+        Path deploy = Path.of(System.getProperty("itest.deploy"));
+
+        Path cfg = conf.resolve("itest.loosened.cfg");
+        Path part = conf.resolve("itest.loosened.part");
+        Files.writeString(part, "word=first\n");
+        Files.setPosixFilePermissions(part, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.move(part, cfg, StandardCopyOption.ATOMIC_MOVE);
+        Await.until("word=first from conf/", () -> "first".equals(word(cm, "itest.loosened")));
+
+        Files.setPosixFilePermissions(cfg, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.writeString(cfg, "word=written-by-anyone\n");
+        String cfgWhy = "refused " + cfg + ": the file " + cfg + " is writable by every user";
+        Await.until(cfgWhy, () -> log.lines().stream().anyMatch(
+                l -> l.source().equals("org.devhost.deploy") && l.message().contains(cfgWhy)));
+        assertEquals("the configuration keeps its value", "first", word(cm, "itest.loosened"));
+
+        Path jar = deploy.resolve("itest_counting_loosened.jar");
+        copy(System.getProperty("itest.counting.v1"), jar);
+        Await.until("the driver from deploy/", () -> registry.device(DEV).isPresent());
+        assertEquals(1, readVersion(registry));
+        Files.setPosixFilePermissions(jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        try (InputStream in = new URL(System.getProperty("itest.counting.v2")).openStream()) {
+            Files.write(jar, in.readAllBytes());
+        }
+        String jarWhy = "refused " + jar + ": the file " + jar + " is writable by every user";
+        Await.until(jarWhy, () -> log.lines().stream().anyMatch(
+                l -> l.source().equals("org.devhost.deploy") && l.message().contains(jarWhy)));
+        assertEquals("the driver keeps its loaded version", 1, readVersion(registry));
+
+        Files.delete(jar);
+        Await.until("unloaded", () -> registry.device(DEV).isEmpty());
+        Files.delete(cfg);
+        Await.until("the configuration deleted with its file", () -> word(cm, "itest.loosened") == null);
+    }
 }

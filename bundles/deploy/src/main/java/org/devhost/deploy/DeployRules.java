@@ -53,6 +53,64 @@ public record DeployRules(Path deploy, Path conf, String owner) {
         return f.isPresent() ? f : unsafe(file, "the file");
     }
 
+    /** At most this many bytes load from one file (a driver jar is far smaller). */
+    public static final int MAX_BYTES = 64 << 20;
+    /** What {@link #read} compares before and after reading: which file, and any change to it. */
+    private static final String STATE = "unix:dev,ino,mode,uid,gid,size,lastModifiedTime,ctime,isRegularFile";
+
+    /** A file that must not load; the message says why and what to do. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public Refused(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
+     * The bytes of {@code file} when it may load, read from the very file that was checked: its
+     * state (device, inode, owner, mode, size, modification and change times) is read without
+     * following a link before the check and again after the bytes, and must not have moved. The
+     * change time moves with every write, {@code chmod}, {@code chown} and rename, so equal states
+     * mean that the bytes returned were in the file the whole time it passed {@link #refusal}; a
+     * file that changed meanwhile (a copy still being written) is refused, and its next change is
+     * looked at again. The file is opened with {@code O_NOFOLLOW}.
+     *
+     * @throws Refused why it must not load (the same sentences as {@link #refusal})
+     */
+    public byte[] read(Path file) throws Refused {
+        java.util.Map<String, Object> before = state(file);
+        Optional<String> why = refusal(file);
+        if (why.isPresent()) {
+            throw new Refused(why.get());
+        }
+        if (!Boolean.TRUE.equals(before.get("isRegularFile"))) {
+            throw new Refused("it is not a regular file; copy the file itself into " + file.toAbsolutePath().getParent());
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            throw new Refused("the file " + file + " cannot be read (" + e.getMessage() + ")");
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new Refused("the file " + file + " is larger than " + (MAX_BYTES >> 20) + " MiB");
+        }
+        if (!before.equals(state(file))) {
+            throw new Refused("the file " + file + " changed while it was checked and read; it is looked at again"
+                    + " at its next change (copy it under another name and move it into place)");
+        }
+        return bytes;
+    }
+
+    private static java.util.Map<String, Object> state(Path file) throws Refused {
+        try {
+            return Files.readAttributes(file, STATE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            throw new Refused("the file " + file + " cannot be checked (" + e.getMessage() + ")");
+        }
+    }
+
     /** Why a folder or file is not the host user's alone, or empty when it is. */
     public Optional<String> unsafe(Path p, String what) {
         PosixFileAttributes a;

@@ -35,7 +35,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * devhost.devfs.threads}, {@code devhost.devfs.user_threads} and {@code
  * devhost.devfs.interrupt_grace_ms}, or the same through Configuration Admin (PID {@code
  * org.devhost.devfs}), which wins (a number there wins when it differs from its default). The default mount point is {@code /run/devhost/dev} for root and {@code
- * $XDG_RUNTIME_DIR/devhost/dev} otherwise. A mount that fails leaves the host running without
+ * $XDG_RUNTIME_DIR/devhost/dev} otherwise ({@code /tmp/devhost-UID/devhost/dev} without it, in a
+ * folder that must be the user's alone: {@link #tmpMountFolder}). A mount that fails leaves the host running without
  * devfs and says why ({@code dev:mounts}, the kernel log and the console).
  *
  * <p>While mounted, a service with the property {@link #MOUNT_PROPERTY} tells other bundles (the
@@ -111,8 +112,16 @@ public final class Devfs {
             state = "off (devhost.devfs=off)";
             return;
         }
-        String mount = !config.mount().isEmpty() ? config.mount()
-                : context.getProperty(MOUNT_PROPERTY) != null ? context.getProperty(MOUNT_PROPERTY) : defaultMount();
+        String mount;
+        try {
+            mount = !config.mount().isEmpty() ? config.mount()
+                    : context.getProperty(MOUNT_PROPERTY) != null ? context.getProperty(MOUNT_PROPERTY) : defaultMount();
+        } catch (KernelException e) {
+            state = "not mounted: " + e.getMessage();
+            log.error("devfs: not mounted: {}", e.getMessage());
+            System.err.println("devhost: devfs is not mounted: " + e.getMessage());
+            return;
+        }
         boolean allowOther = config.allow_other() || "true".equals(context.getProperty("devhost.devfs.allow_other"));
         int threads = number(context, "devhost.devfs.threads", config.threads(), FuseServer.DEFAULT_THREADS);
         int userThreads = number(context, "devhost.devfs.user_threads", config.user_threads(),
@@ -176,11 +185,60 @@ public final class Devfs {
     }
 
     private static String defaultMount() {
-        if (owner("uid") == 0) {
+        int uid = owner("uid");
+        if (uid == 0) {
             return "/run/devhost/dev";
         }
         String runtime = System.getenv("XDG_RUNTIME_DIR");
-        return (runtime != null && runtime.startsWith("/") ? runtime : "/tmp/devhost-" + owner("uid")) + "/devhost/dev";
+        if (runtime != null && runtime.startsWith("/")) {
+            return runtime + "/devhost/dev";
+        }
+        return tmpMountFolder(Path.of("/tmp/devhost-" + uid), uid) + "/devhost/dev";
+    }
+
+    /**
+     * The host's own folder under {@code /tmp} for the mount point of a host that is not root when
+     * {@code XDG_RUNTIME_DIR} is unset: {@code dir} ({@code /tmp/devhost-UID}), made {@code
+     * rwx------} when missing. Its name is predictable, and any user may create it first in
+     * {@code /tmp}: someone else's folder, or a link, could move the mount or watch who uses it. So
+     * an existing one is taken only when it is a real folder (not followed if a link), owned by
+     * {@code uid}, and closed to group and others; otherwise the mount is refused (ELOOP, ENOTDIR,
+     * EACCES) with what to do. Stateless.
+     */
+    static Path tmpMountFolder(Path dir, int uid) {
+        String instead = "; or set XDG_RUNTIME_DIR, or devhost.devfs.mount=PATH";
+        try {
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (java.nio.file.FileAlreadyExistsException mayBeOurs) {
+            // checked below, as any existing one
+        } catch (IOException e) {
+            throw new KernelException(org.devhost.kernel.Errno.EACCES, "cannot make devfs's folder " + dir + " (" + e + ")" + instead);
+        }
+        java.util.Map<String, Object> a;
+        try {
+            a = Files.readAttributes(dir, "unix:uid,mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new KernelException(org.devhost.kernel.Errno.EACCES, "cannot check devfs's folder " + dir + " (" + e + ")" + instead);
+        }
+        int mode = (Integer) a.get("mode");
+        int owner = (Integer) a.get("uid");
+        if ((mode & 0170000) == 0120000) {
+            throw new KernelException(org.devhost.kernel.Errno.ELOOP, dir + " is a symbolic link, not devfs's folder (another"
+                    + " user may have put it there to move the mount); remove it (rm " + dir + ")" + instead);
+        }
+        if ((mode & 0170000) != 0040000) {
+            throw new KernelException(org.devhost.kernel.Errno.ENOTDIR, dir + " is not a folder; remove it (rm " + dir + ")" + instead);
+        }
+        if (owner != uid) {
+            throw new KernelException(org.devhost.kernel.Errno.EACCES, dir + " belongs to user " + owner + ", not to this host's"
+                    + " user (uid " + uid + "): the mount would be in a folder another user controls; have it removed" + instead);
+        }
+        if ((mode & 077) != 0) {
+            throw new KernelException(org.devhost.kernel.Errno.EACCES, dir + " is open to other users (mode "
+                    + Integer.toOctalString(mode & 0777) + "); chmod 700 " + dir + instead);
+        }
+        return dir;
     }
 
     /** The host's user or group id (the owner of /proc/self). */

@@ -20,6 +20,26 @@ import java.util.Optional;
 final class HostFolders {
     private HostFolders() {}
 
+    /**
+     * The rule every folder the host loads from follows (deploy/, conf/, the framework storage):
+     * owned by the host's user and writable by neither its group nor others. Returns why the
+     * folder with attributes {@code a} breaks it, with what to do, or empty.
+     */
+    static Optional<String> notTheUsersAlone(Path dir, PosixFileAttributes a, String user) {
+        String owner = a.owner().getName();
+        if (!owner.equals(user)) {
+            return Optional.of(dir + " is owned by " + owner + ", not by " + user + ", the user the host runs as"
+                    + " (chown " + user + " " + dir + ", or give a folder of " + user + "'s)");
+        }
+        if (a.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
+            return Optional.of(dir + " is writable by every user (chmod o-w " + dir + ")");
+        }
+        if (a.permissions().contains(PosixFilePermission.GROUP_WRITE)) {
+            return Optional.of(dir + " is writable by its group (chmod g-w " + dir + ")");
+        }
+        return Optional.empty();
+    }
+
     /** Creates {@code dir} (rwxr-xr-x) when missing; returns why it must not be used, or empty. */
     static Optional<String> prepare(Path dir, String user) {
         if (!dir.isAbsolute()) {
@@ -36,16 +56,7 @@ final class HostFolders {
             if (!a.isDirectory()) {
                 return Optional.of(dir + " is not a folder");
             }
-            if (!a.owner().getName().equals(user)) {
-                return Optional.of(dir + " is owned by " + a.owner().getName() + ", not by " + user + ", the user the host runs as");
-            }
-            if (a.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
-                return Optional.of(dir + " is writable by every user (chmod o-w " + dir + ")");
-            }
-            if (a.permissions().contains(PosixFilePermission.GROUP_WRITE)) {
-                return Optional.of(dir + " is writable by its group (chmod g-w " + dir + ")");
-            }
-            return Optional.empty();
+            return notTheUsersAlone(dir, a, user);
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.of(dir + " cannot be made or checked (" + e.getMessage() + ")");
         }

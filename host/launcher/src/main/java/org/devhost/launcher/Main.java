@@ -33,7 +33,8 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * reads stdin as soon as it starts and stops the framework at end of input.
  *
  * <p>Arguments: {@code name=value} sets a framework property; a path or URL ending in {@code .jar}
- * is installed and started as an extra driver; {@code --no-shell} runs without a console (until
+ * is installed and started as an extra driver, a URL only with its SHA-256 pinned by {@code
+ * --sha256 HEX} right before it ({@link #installExtraJars}); {@code --no-shell} runs without a console (until
  * the framework is stopped); {@code --web} (or {@code devhost.web=true}) also starts the Felix Web
  * Console from {@code web/}, after the drivers, and prints its address and credentials once
  * ({@link WebConsole}). JVM options are the {@code ./devhost} script's business ({@code -J}).
@@ -58,10 +59,21 @@ public final class Main {
         Path home = home();
         Map<String, String> config = defaults(home);
         List<String> extraJars = new ArrayList<>();
+        Map<String, String> pins = new HashMap<>(); // extra jar -> the SHA-256 given before it (--sha256)
+        String pin = null;
         boolean shell = true;
         for (String a : args) {
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.println("usage: devhost [-J<jvm option>]... [name=value]... [driver.jar]... [--no-shell] [--web]");
+            if ("--sha256".equals(pin)) {
+                pin = a; // the value of "--sha256 HEX"
+            } else if (a.equals("--sha256") || a.startsWith("--sha256=")) {
+                pin = a.equals("--sha256") ? a : a.substring("--sha256=".length());
+            } else if (pin != null && !(a.endsWith(".jar") && pin.matches("[0-9a-fA-F]{64}"))) {
+                System.err.println("devhost: --sha256 takes the jar's SHA-256 (64 hex digits) and comes right before"
+                        + " the jar it pins: --sha256 <hex> <url>.jar; not '" + pin + "' before '" + a + "' (EINVAL)");
+                System.exit(2);
+            } else if (a.equals("--help") || a.equals("-h")) {
+                System.out.println("usage: devhost [-J<jvm option>]... [name=value]... [[--sha256 HEX] driver.jar|URL]..."
+                        + " [--no-shell] [--web]");
                 return;
             } else if (a.equals("--no-shell")) {
                 shell = false;
@@ -71,10 +83,18 @@ public final class Main {
                 config.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else if (a.endsWith(".jar")) {
                 extraJars.add(a.contains(":") && !a.startsWith("/") ? a : Path.of(a).toAbsolutePath().toUri().toString());
+                if (pin != null) {
+                    pins.put(extraJars.get(extraJars.size() - 1), pin);
+                    pin = null;
+                }
             } else {
                 System.err.println("devhost: unknown argument '" + a + "' (see --help)");
                 System.exit(2);
             }
+        }
+        if (pin != null) {
+            System.err.println("devhost: --sha256 names no jar after it: --sha256 <hex> <url>.jar (EINVAL)");
+            System.exit(2);
         }
         for (String key : List.of(DEPLOY, CONF, Constants.FRAMEWORK_STORAGE)) {
             config.put(key, Path.of(config.get(key)).toAbsolutePath().normalize().toString());
@@ -127,7 +147,7 @@ public final class Main {
         startAll(ctx, halBackendsFirst(infra));
         System.out.println(halBanner(ctx));
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
-        startAll(ctx, installLocations(ctx, extraJars));
+        startAll(ctx, installExtraJars(ctx, extraJars, pins));
         if (web != null) {
             startWeb(ctx, home.resolve("web"), web);
         }
@@ -301,6 +321,65 @@ public final class Main {
         for (String loc : locations) {
             try {
                 bundles.add(ctx.installBundle(loc));
+            } catch (BundleException e) {
+                System.err.println("devhost: cannot install " + loc + ": " + e.getMessage());
+            }
+        }
+        return bundles;
+    }
+
+    /**
+     * Installs the jars named on the command line by {@code dev:insmod}'s rule: a local file (a
+     * path, or a {@code file:} URL) loads as it is; any other URL loads only with its SHA-256
+     * pinned ({@code --sha256 HEX} right before it), because fetching code without knowing what it
+     * is runs whatever the network sends as the host's user. An unpinned URL is not even fetched. A
+     * pinned jar is read once into memory (at most 64 MiB, 30 s to connect and between reads) and
+     * the bytes checked are the bytes installed. A pin is checked for local files too. Each refusal
+     * is a line naming the errno, and the host runs without that jar.
+     */
+    static List<Bundle> installExtraJars(BundleContext ctx, List<String> locations, Map<String, String> pins) {
+        List<Bundle> bundles = new ArrayList<>();
+        for (String loc : locations) {
+            String pinned = pins.get(loc);
+            if (pinned == null && loc.startsWith("file:")) {
+                bundles.addAll(installLocations(ctx, List.of(loc)));
+                continue;
+            }
+            if (pinned == null) {
+                System.err.println("devhost: not loading " + loc + ": a jar from a URL loads only with its SHA-256 pinned"
+                        + " (EACCES); give it as ./devhost --sha256 <hex> " + loc + " (as dev:insmod --sha256 takes it),"
+                        + " or copy the jar here and give its path");
+                continue;
+            }
+            byte[] bytes;
+            try {
+                java.net.URLConnection c = new java.net.URL(loc).openConnection();
+                c.setConnectTimeout(30_000); // a fetch that hangs must not hang the start
+                c.setReadTimeout(30_000);
+                try (java.io.InputStream in = c.getInputStream()) {
+                    bytes = in.readNBytes((64 << 20) + 1);
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                System.err.println("devhost: not loading " + loc + ": cannot fetch it (" + e + ") (EIO)");
+                continue;
+            }
+            if (bytes.length > 64 << 20) {
+                System.err.println("devhost: not loading " + loc + ": larger than 64 MiB, not a driver jar this host loads (EFBIG)");
+                continue;
+            }
+            String actual;
+            try {
+                actual = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+            if (!actual.equalsIgnoreCase(pinned)) {
+                System.err.println("devhost: not loading " + loc + ": its SHA-256 is " + actual + ", not the pinned "
+                        + pinned.toLowerCase(java.util.Locale.ROOT) + " (EACCES); nothing was installed");
+                continue;
+            }
+            try {
+                bundles.add(ctx.installBundle(loc, new java.io.ByteArrayInputStream(bytes)));
             } catch (BundleException e) {
                 System.err.println("devhost: cannot install " + loc + ": " + e.getMessage());
             }
