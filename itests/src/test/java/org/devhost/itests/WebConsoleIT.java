@@ -348,8 +348,8 @@ class WebConsoleIT {
         driver.findElement(By.id("modules-load-button")).click();
         WebElement loaded = awaitMessage(true, "rust_chrdev: loaded (bundle ");
         assertTrue(loaded.getText().contains("rust_chrdev0"), loaded.getText());
-        WebElement row = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-module='rust_chrdev']")));
-        assertEquals("live", row.findElement(By.cssSelector("td[data-state]")).getText());
+        // read in one script: the page redraws its rows every two seconds
+        wait.until(d -> "live".equals(moduleStateOnPage("rust_chrdev")));
         shot("4a-modules-loaded");
 
         driver.get(base + "/system/console/devices");
@@ -367,7 +367,7 @@ class WebConsoleIT {
             assertTrue(refused.getText().startsWith("EBUSY: "), refused.getText());
             shot("4b-modules-unload-ebusy");
             // refused means nothing happened: the module and its device are still there
-            assertEquals("live", driver.findElement(By.cssSelector("tr[data-module='rust_chrdev'] td[data-state]")).getText());
+            assertEquals("live", moduleStateOnPage("rust_chrdev"));
             assertTrue(Files.exists(file));
         }
         // closed: now the same click unloads it, and its devices go
@@ -911,6 +911,13 @@ class WebConsoleIT {
      * A cell of a device's row, found again on each try: the page redraws its rows every few
      * seconds, so a row found a moment earlier may be gone (stale) by the time it is read.
      */
+    /** The state cell of a module's row on the Modules page now (one script: rows are redrawn), or null. */
+    private String moduleStateOnPage(String module) {
+        return (String) ((JavascriptExecutor) driver).executeScript(
+                "var c = document.querySelector(\"tr[data-module='\" + arguments[0] + \"'] td[data-state]\");"
+                        + " return c === null ? null : c.textContent;", module);
+    }
+
     private String cellOf(String device, int index) {
         return wait.until(d -> cell(d.findElement(By.cssSelector("tr[data-device='" + device + "']")), index));
     }
