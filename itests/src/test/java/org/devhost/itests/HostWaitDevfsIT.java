@@ -81,7 +81,9 @@ public class HostWaitDevfsIT {
         hostdevConfig.update(nodes);
         Await.until("devfs mounted at " + mount + " with host_ptmx", () -> Files.exists(Path.of(mount, "host_ptmx")));
 
-        Process cat = new ProcessBuilder("cat", mount + "/host_ptmx").redirectErrorStream(true).start();
+        // SIGINT at its default: a build started in the background (a shell's "&") inherits it ignored
+        Process cat = new ProcessBuilder("env", "--default-signal=INT", "cat", mount + "/host_ptmx")
+                .redirectErrorStream(true).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread drain = new Thread(() -> {
             try {
