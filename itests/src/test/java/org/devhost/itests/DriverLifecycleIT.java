@@ -154,7 +154,7 @@ public class DriverLifecycleIT {
         off.update(new Hashtable<>(java.util.Map.of("module", "failing_init", "enabled", false)));
         Await.until("supervision off for failing_init", () -> {
             try {
-                return context.getServiceReferences("org.devhost.kernel.impl.SupervisionPolicyConfig",
+                return context.getServiceReferences("org.devhost.kernel.impl.supervisor.SupervisionPolicyConfig",
                         "(&(module=failing_init)(enabled=false))") != null;
             } catch (Exception e) {
                 return false;

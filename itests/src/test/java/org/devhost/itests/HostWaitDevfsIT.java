@@ -69,7 +69,7 @@ public class HostWaitDevfsIT {
         policy.update(p);
         Await.until("hostdev's policy", () -> {
             try {
-                return probe.context.getServiceReferences("org.devhost.kernel.impl.SupervisionPolicyConfig",
+                return probe.context.getServiceReferences("org.devhost.kernel.impl.supervisor.SupervisionPolicyConfig",
                         "(itest.stamp=hostwait-devfs)") != null;
             } catch (Exception e) {
                 return false;

@@ -87,7 +87,7 @@ public class HostWaitIT {
         c.update(p);
         Await.until("policy of " + module, () -> {
             try {
-                return probe.context.getServiceReferences("org.devhost.kernel.impl.SupervisionPolicyConfig",
+                return probe.context.getServiceReferences("org.devhost.kernel.impl.supervisor.SupervisionPolicyConfig",
                         "(itest.stamp=" + stamp + ")") != null;
             } catch (Exception e) {
                 return false;

@@ -107,7 +107,7 @@ public class SupervisionIT {
         c.update(p);
         Await.until("policy of " + module, () -> {
             try {
-                return probe.context.getServiceReferences("org.devhost.kernel.impl.SupervisionPolicyConfig",
+                return probe.context.getServiceReferences("org.devhost.kernel.impl.supervisor.SupervisionPolicyConfig",
                         "(itest.stamp=" + stamp + ")") != null;
             } catch (Exception e) {
                 return false;

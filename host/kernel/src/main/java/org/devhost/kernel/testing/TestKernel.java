@@ -5,7 +5,7 @@ import java.util.List;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.KernelLog;
 import org.devhost.kernel.LogLine;
-import org.devhost.kernel.impl.StandaloneKernel;
+import org.devhost.kernel.impl.registry.StandaloneKernel;
 import org.osgi.service.log.Logger;
 
 /**

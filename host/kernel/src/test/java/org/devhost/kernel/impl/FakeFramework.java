@@ -16,6 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.devhost.kernel.KernelModule;
+import org.devhost.kernel.impl.chrdev.ModuleContext;
+import org.devhost.kernel.impl.lifecycle.LifecycleSteps;
+import org.devhost.kernel.impl.registry.KernelCore;
+import org.devhost.kernel.impl.registry.ModuleRegistry;
+import org.devhost.kernel.impl.supervisor.SupervisionPolicy;
+import org.devhost.kernel.impl.supervisor.SupervisionPolicyConfig;
+import org.devhost.kernel.impl.supervisor.Supervisor;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -48,36 +55,36 @@ import org.osgi.service.log.LoggerFactory;
  *
  * <p>Thread-safe where the components use it from their own threads (the supervisor's, a step's).
  */
-final class FakeFramework {
+public final class FakeFramework {
     /** Every event posted or sent, in order. */
-    final List<Event> events = new CopyOnWriteArrayList<>();
+    public final List<Event> events = new CopyOnWriteArrayList<>();
     /** Every line logged through {@link #loggers}: "LEVEL logger: message". */
-    final List<String> log = new CopyOnWriteArrayList<>();
+    public final List<String> log = new CopyOnWriteArrayList<>();
     /** Every service registered through the context, with its properties. */
-    final List<Registered> services = new CopyOnWriteArrayList<>();
+    public final List<Registered> services = new CopyOnWriteArrayList<>();
     /** Every refreshBundles call: the bundles it was given. */
-    final List<Collection<Bundle>> refreshed = new CopyOnWriteArrayList<>();
-    final Map<String, String> properties = new HashMap<>();
-    final List<BundleListener> listeners = new CopyOnWriteArrayList<>();
-    final List<FakeBundle> bundles = new CopyOnWriteArrayList<>();
+    public final List<Collection<Bundle>> refreshed = new CopyOnWriteArrayList<>();
+    public final Map<String, String> properties = new HashMap<>();
+    public final List<BundleListener> listeners = new CopyOnWriteArrayList<>();
+    public final List<FakeBundle> bundles = new CopyOnWriteArrayList<>();
     /** What installBundle does with a location; by default it refuses. */
-    volatile Installer installer = location -> {
+    public volatile Installer installer = location -> {
         throw new BundleException("no bundle at " + location);
     };
 
     /** installBundle's answer for a location. */
-    interface Installer {
+    public interface Installer {
         FakeBundle install(String location) throws BundleException;
     }
-    final AtomicInteger ungets = new AtomicInteger();
+    public final AtomicInteger ungets = new AtomicInteger();
     /** How often SCR was asked about a bundle's components. */
-    final AtomicInteger scrQueries = new AtomicInteger();
+    public final AtomicInteger scrQueries = new AtomicInteger();
 
     private final AtomicLong ids = new AtomicLong();
     final FakeBundle system = new FakeBundle("org.apache.felix.framework", "System Bundle", null);
-    final FakeBundle kernel = new FakeBundle("org.devhost.kernel", "file:/kernel.jar", null);
+    public final FakeBundle kernel = new FakeBundle("org.devhost.kernel", "file:/kernel.jar", null);
     /** The kernel bundle's context: what the components are activated with. */
-    final BundleContext context = proxy(BundleContext.class, (p, m, a) -> switch (m.getName()) {
+    public final BundleContext context = proxy(BundleContext.class, (p, m, a) -> switch (m.getName()) {
         case "getProperty" -> properties.get((String) a[0]);
         case "getBundles" -> bundles.stream().map(b -> b.bundle).toArray(Bundle[]::new);
         case "getBundle" -> a == null || a.length == 0 ? kernel.bundle
@@ -91,12 +98,12 @@ final class FakeFramework {
         case "ungetService" -> ungets.incrementAndGet() > 0;
         default -> standard(p, m.getName(), a, "context");
     });
-    final ServiceComponentRuntime scr = proxy(ServiceComponentRuntime.class, (p, m, a) -> switch (m.getName()) {
+    public final ServiceComponentRuntime scr = proxy(ServiceComponentRuntime.class, (p, m, a) -> switch (m.getName()) {
         case "getComponentDescriptionDTOs" -> descriptions((Bundle[]) a[0]);
         case "getComponentConfigurationDTOs" -> configurations((ComponentDescriptionDTO) a[0]);
         default -> standard(p, m.getName(), a, "scr");
     });
-    final EventAdmin eventAdmin = proxy(EventAdmin.class, (p, m, a) -> switch (m.getName()) {
+    public final EventAdmin eventAdmin = proxy(EventAdmin.class, (p, m, a) -> switch (m.getName()) {
         case "postEvent", "sendEvent" -> events.add((Event) a[0]);
         default -> standard(p, m.getName(), a, "event admin");
     });
@@ -117,23 +124,23 @@ final class FakeFramework {
         default -> standard(p, m.getName(), a, "wiring");
     });
 
-    FakeFramework() {
+    public FakeFramework() {
         system.state = Bundle.ACTIVE;
         kernel.state = Bundle.ACTIVE;
     }
 
     /** A driver module's bundle, installed and resolved (not started). */
-    FakeBundle module(String name) {
+    public FakeBundle module(String name) {
         return new FakeBundle("org.devhost.drivers." + name, "file:/drivers/" + name + ".jar", name);
     }
 
     /** A bundle that is no driver module. */
-    FakeBundle plain(String symbolicName) {
+    public FakeBundle plain(String symbolicName) {
         return new FakeBundle(symbolicName, "file:/" + symbolicName + ".jar", null);
     }
 
     /** A kernel on this framework: KernelCore activated with the kernel bundle's context, events and log wired. */
-    KernelCore kernelCore() {
+    public KernelCore kernelCore() {
         KernelCore core = new KernelCore();
         inject(core, "events", eventAdmin);
         inject(core, "loggers", loggers);
@@ -142,18 +149,18 @@ final class FakeFramework {
     }
 
     /** Events posted under {@code topic}. */
-    List<Event> events(String topic) {
+    public List<Event> events(String topic) {
         return events.stream().filter(e -> e.getTopic().equals(topic)).toList();
     }
 
     /** Topics of the supervisor's events for {@code module}, in order (CRASHED, RESTARTING, ...). */
-    List<String> moduleEvents(String module) {
+    public List<String> moduleEvents(String module) {
         return events.stream().filter(e -> e.getTopic().startsWith(Supervisor.TOPIC) && module.equals(e.getProperty("module")))
                 .map(e -> e.getTopic().substring(Supervisor.TOPIC.length())).toList();
     }
 
     /** Whether a line containing {@code text} was logged. */
-    boolean logged(String text) {
+    public boolean logged(String text) {
         return log.stream().anyMatch(l -> l.contains(text));
     }
 
@@ -162,7 +169,7 @@ final class FakeFramework {
      * for tests (5 faults a minute, no watchdog, 5 restarts a minute, back-off 1 ms doubling up to
      * 4 ms), with {@code values} (name, value, name, value ...) on top.
      */
-    static SupervisionPolicyConfig policy(String module, Object... values) {
+    public static SupervisionPolicyConfig policy(String module, Object... values) {
         Map<String, Object> v = new HashMap<>(Map.of("module", module, "enabled", true, "fault_threshold", 5,
                 "fault_window_ms", 60_000L, "watchdog_ms", 0L, "max_restarts", 5, "restart_window_ms", 60_000L,
                 "backoff_initial_ms", 1L, "backoff_max_ms", 4L, "healthy_after_ms", 60_000L));
@@ -175,7 +182,7 @@ final class FakeFramework {
     }
 
     /** Sets a field a component gets by field injection (@Reference on a private field). */
-    static void inject(Object target, String field, Object value) {
+    public static void inject(Object target, String field, Object value) {
         try {
             Field f = target.getClass().getDeclaredField(field);
             f.setAccessible(true);
@@ -186,7 +193,7 @@ final class FakeFramework {
     }
 
     /** A service reference as the framework hands it to a DS reference method. */
-    <S> ServiceReference<S> reference(FakeBundle from, S service, Map<String, Object> props) {
+    public <S> ServiceReference<S> reference(FakeBundle from, S service, Map<String, Object> props) {
         FakeReference r = new FakeReference(from, service, props);
         @SuppressWarnings("unchecked")
         ServiceReference<S> ref = proxy(ServiceReference.class, r);
@@ -194,47 +201,47 @@ final class FakeFramework {
     }
 
     /** One registerService call. */
-    static final class Registered {
-        final Object service;
-        final Dictionary<?, ?> properties;
-        volatile boolean unregistered;
+    public static final class Registered {
+        public final Object service;
+        public final Dictionary<?, ?> properties;
+        public volatile boolean unregistered;
 
-        Registered(Object service, Dictionary<?, ?> properties) {
+        public Registered(Object service, Dictionary<?, ?> properties) {
             this.service = service;
             this.properties = properties;
         }
     }
 
     /** A bundle of the fake framework; {@link #bundle} is what the components see. */
-    final class FakeBundle {
-        final long id;
-        final String symbolicName;
+    public final class FakeBundle {
+        public final long id;
+        public final String symbolicName;
         final String location;
         /** The {@link KernelModule} name, or null for a bundle that is no driver. */
-        final String module;
-        final Bundle bundle;
-        volatile int state = Bundle.RESOLVED;
+        public final String module;
+        public final Bundle bundle;
+        public volatile int state = Bundle.RESOLVED;
         /** The driver's init, run by start (inside the framework's start, as SCR does). */
-        volatile LifecycleSteps.Step onStart = () -> { };
+        public volatile LifecycleSteps.Step onStart = () -> { };
         /** The driver's drop, run by stop. */
-        volatile LifecycleSteps.Step onStop = () -> { };
+        public volatile LifecycleSteps.Step onStop = () -> { };
         /** Non-null: the bundle starts, but its component fails activation with this trace (SCR's failure text). */
-        volatile String initFailure;
+        public volatile String initFailure;
         /** SCR's view of the bundle's one component: a ComponentConfigurationDTO state, or 0 for none. */
-        volatile int componentState;
-        volatile boolean immediate = true;
-        final AtomicInteger starts = new AtomicInteger();
-        final AtomicInteger stops = new AtomicInteger();
-        final AtomicInteger uninstalls = new AtomicInteger();
+        public volatile int componentState;
+        public volatile boolean immediate = true;
+        public final AtomicInteger starts = new AtomicInteger();
+        public final AtomicInteger stops = new AtomicInteger();
+        public final AtomicInteger uninstalls = new AtomicInteger();
         /** The module's read-only parameters (its {@link KernelModule#READONLY} attribute). */
-        final List<String> readonly = new CopyOnWriteArrayList<>();
+        public final List<String> readonly = new CopyOnWriteArrayList<>();
         /** Bundles wired to packages this one exports (lsmod's "Used by"). */
-        final List<FakeBundle> users = new CopyOnWriteArrayList<>();
+        public final List<FakeBundle> users = new CopyOnWriteArrayList<>();
         /** The registry the driver got at its last start ({@link #driver}). */
         volatile ModuleRegistry registry;
         private volatile ModuleContext context;
 
-        FakeBundle(String symbolicName, String location, String module) {
+        public FakeBundle(String symbolicName, String location, String module) {
             this.id = ids.getAndIncrement();
             this.symbolicName = symbolicName;
             this.location = location;
@@ -247,7 +254,7 @@ final class FakeFramework {
          * Makes start and stop do what SCR does for a driver component: start attaches the bundle
          * to the kernel (its registry) and runs {@code init}; stop releases the registry.
          */
-        FakeBundle driver(KernelCore core, Consumer<ModuleRegistry> init) {
+        public FakeBundle driver(KernelCore core, Consumer<ModuleRegistry> init) {
             onStart = () -> {
                 context = core.attach(bundle);
                 registry = new ModuleRegistry(context);
@@ -454,7 +461,7 @@ final class FakeFramework {
     /** A ServiceReference's answers. */
     private static final class FakeReference implements InvocationHandler {
         final FakeBundle from;
-        final Object service;
+        public final Object service;
         final Map<String, Object> props;
 
         FakeReference(FakeBundle from, Object service, Map<String, Object> props) {
@@ -474,12 +481,12 @@ final class FakeFramework {
     }
 
     @SuppressWarnings("unchecked")
-    static <T> T proxy(Class<?> type, InvocationHandler h) {
+    public static <T> T proxy(Class<?> type, InvocationHandler h) {
         return (T) Proxy.newProxyInstance(FakeFramework.class.getClassLoader(), new Class<?>[] {type}, h);
     }
 
     /** Object's methods for a proxy; anything else is a call the fake does not model. */
-    static Object standard(Object proxy, String method, Object[] args, String what) {
+    public static Object standard(Object proxy, String method, Object[] args, String what) {
         return switch (method) {
             case "hashCode" -> System.identityHashCode(proxy);
             case "equals" -> proxy == args[0];

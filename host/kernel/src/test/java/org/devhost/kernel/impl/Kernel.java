@@ -5,22 +5,26 @@ import java.util.List;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.File;
 import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.impl.chrdev.DeviceTable;
+import org.devhost.kernel.impl.chrdev.KernelListener;
+import org.devhost.kernel.impl.chrdev.ModuleContext;
+import org.devhost.kernel.impl.registry.ModuleRegistry;
 
 /** A kernel without a framework, for unit tests: one table, modules made on demand, events recorded. */
-final class Kernel implements KernelListener {
-    final List<String> events = new ArrayList<>();
-    final List<String> log = new ArrayList<>();
-    final DeviceTable table;
+public final class Kernel implements KernelListener {
+    public final List<String> events = new ArrayList<>();
+    public final List<String> log = new ArrayList<>();
+    public final DeviceTable table;
 
-    Kernel() {
+    public Kernel() {
         this(2000);
     }
 
-    Kernel(long revokeTimeoutMillis) {
+    public Kernel(long revokeTimeoutMillis) {
         table = new DeviceTable(this, revokeTimeoutMillis);
     }
 
-    ModuleRegistry module(String name) {
+    public ModuleRegistry module(String name) {
         return new ModuleRegistry(new ModuleContext(name, table));
     }
 
@@ -40,7 +44,7 @@ final class Kernel implements KernelListener {
     }
 
     /** File operations with nothing but open. */
-    static FileOperations<Void> openOnly() {
+    public static FileOperations<Void> openOnly() {
         return (File f) -> null;
     }
 }

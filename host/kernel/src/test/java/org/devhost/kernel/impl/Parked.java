@@ -6,20 +6,20 @@ import java.util.function.BooleanSupplier;
  * Waits for states, never for times: a thread parked in a kernel wait, a counter that moved. The
  * test class's {@code @Timeout} bounds every wait here.
  */
-final class Parked {
+public final class Parked {
     private Parked() {}
 
     /** True while {@code t} is parked in a {@link WaitQueueImpl} wait (not merely running or blocked on a lock). */
-    static boolean inKernelWait(Thread t) {
+    public static boolean inKernelWait(Thread t) {
         return org.devhost.kernel.testing.TestKernel.isParked(t);
     }
 
     /** Returns once {@code t} is parked in a kernel wait. */
-    static void untilInKernelWait(Thread t) throws InterruptedException {
+    public static void untilInKernelWait(Thread t) throws InterruptedException {
         until(() -> inKernelWait(t));
     }
 
-    static void until(BooleanSupplier condition) throws InterruptedException {
+    public static void until(BooleanSupplier condition) throws InterruptedException {
         while (!condition.getAsBoolean()) {
             Thread.sleep(1);
         }
