@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class SupervisionPartsTest {
     @Test
     void backOffIsAtOnceThenDoublesUpToTheMaximum() {
-        Supervisor.Policy p = new Supervisor.Policy(true, 5, 10_000, 10_000, 5, 60_000, 1000, 30_000, 60_000);
+        Policy p = new Policy(true, 5, 10_000, 10_000, 5, 60_000, 1000, 30_000, 60_000);
         assertEquals(List.of(0L, 1000L, 2000L, 4000L, 8000L, 16000L, 30000L, 30000L),
                 List.of(p.backoff(0), p.backoff(1), p.backoff(2), p.backoff(3), p.backoff(4), p.backoff(5), p.backoff(6),
                         p.backoff(40)));

@@ -87,8 +87,8 @@ class SupervisorTest {
     @Test
     void aModulesOwnPolicyBeatsTheStarOneWhichBeatsTheDefaults() {
         start();
-        assertEquals(Supervisor.Policy.DEFAULT, sup.policy("x"));
-        assertEquals(new Supervisor.Policy(true, 5, 10_000, 10_000, 5, 60_000, 1000, 30_000, 60_000), Supervisor.Policy.DEFAULT);
+        assertEquals(Policy.DEFAULT, sup.policy("x"));
+        assertEquals(new Policy(true, 5, 10_000, 10_000, 5, 60_000, 1000, 30_000, 60_000), Policy.DEFAULT);
         SupervisionPolicyConfig star = policy("*", "fault_threshold", 3);
         sup.addPolicy(star);
         assertEquals(3, sup.policy("x").faultThreshold());
@@ -96,10 +96,10 @@ class SupervisorTest {
         assertEquals(7, sup.policy("x").faultThreshold());
         assertEquals(3, sup.policy("y").faultThreshold());
         sup.removePolicy(star);
-        assertEquals(Supervisor.Policy.DEFAULT, sup.policy("y"));
+        assertEquals(Policy.DEFAULT, sup.policy("y"));
 
         sup.addPolicy(policy("odd", "fault_threshold", 0, "max_restarts", -1, "backoff_initial_ms", -5L, "backoff_max_ms", -6L));
-        Supervisor.Policy odd = sup.policy("odd");
+        Policy odd = sup.policy("odd");
         assertEquals(1, odd.faultThreshold(), "at least one fault makes a crash");
         assertEquals(0, odd.maxRestarts());
         assertEquals(0, odd.backoffInitialMs());
