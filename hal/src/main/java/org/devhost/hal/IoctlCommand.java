@@ -1,5 +1,7 @@
 package org.devhost.hal;
 
+import org.devhost.kernel.Ioctl;
+
 /**
  * An ioctl request number in Linux's {@code _IOC} encoding: {@code nr} bits 0-7, {@code type} bits
  * 8-15, {@code size} bits 16-29, {@code dir} bits 30-31 (NONE 0, WRITE 1, READ 2, both 3).
@@ -18,19 +20,9 @@ public record IoctlCommand(int value) {
     public static final int WRITE = 1;
     public static final int READ = 2;
 
-    private static final int NR_BITS = 8;
-    private static final int TYPE_BITS = 8;
-    private static final int SIZE_BITS = 14;
-    private static final int TYPE_SHIFT = NR_BITS;
-    private static final int SIZE_SHIFT = TYPE_SHIFT + TYPE_BITS;
-    private static final int DIR_SHIFT = SIZE_SHIFT + SIZE_BITS;
-
-    /** {@code _IOC(dir, type, nr, size)}. */
+    /** {@code _IOC(dir, type, nr, size)}, by the kernel API's {@link Ioctl#ioc}, which drivers use. */
     public static IoctlCommand ioc(int dir, int type, int nr, int size) {
-        if (dir < 0 || dir > 3 || type < 0 || type > 0xff || nr < 0 || nr > 0xff || size < 0 || size >= 1 << SIZE_BITS) {
-            throw new IllegalArgumentException("_IOC(" + dir + ", " + type + ", " + nr + ", " + size + ") out of range");
-        }
-        return new IoctlCommand(dir << DIR_SHIFT | size << SIZE_SHIFT | type << TYPE_SHIFT | nr);
+        return new IoctlCommand(Ioctl.ioc(dir, type, nr, size));
     }
 
     /** {@code _IO(type, nr)}: no argument data. */
@@ -54,19 +46,19 @@ public record IoctlCommand(int value) {
     }
 
     public int dir() {
-        return value >>> DIR_SHIFT & 3;
+        return Ioctl.dir(value);
     }
 
     public int type() {
-        return value >>> TYPE_SHIFT & 0xff;
+        return Ioctl.type(value);
     }
 
     public int nr() {
-        return value & 0xff;
+        return Ioctl.nr(value);
     }
 
     public int size() {
-        return value >>> SIZE_SHIFT & (1 << SIZE_BITS) - 1;
+        return Ioctl.size(value);
     }
 
     /** E.g. {@code 0x80045430 (_IOR('T', 0x30, 4))}. */

@@ -116,10 +116,15 @@ public final class ModuleParams {
         return items(name, v, max, "strings").stream().map(String::valueOf).toArray(String[]::new);
     }
 
-    /** Calls {@code report} with each property that is neither a known parameter nor a framework key. */
+    /**
+     * Calls {@code report} with each property that is neither a known parameter nor a framework key.
+     * Not reported either: private properties (a leading dot) and the one-class form's own
+     * component properties ({@link MiscDeviceProperties}, {@code devhost.misc.*}), which are the
+     * device's name, minor and mode, not parameters.
+     */
     public static void warnUnknown(Map<String, ?> props, Set<String> known, Consumer<String> report) {
-        props.keySet().stream().filter(k -> !known.contains(k) && !FRAMEWORK_KEYS.contains(k) && !k.startsWith("."))
-                .sorted().forEach(report);
+        props.keySet().stream().filter(k -> !known.contains(k) && !FRAMEWORK_KEYS.contains(k) && !k.startsWith(".")
+                && !k.startsWith(MiscDeviceProperties.PREFIX_)).sorted().forEach(report);
     }
 
     /** The items of an array value, at most {@code max} of them, at least one. */

@@ -53,6 +53,45 @@ public final class TestKernel {
         kernel.unload(module);
     }
 
+    /**
+     * Loads a driver component as the host loads its bundle, from what bnd wrote at build time:
+     * the module named by its {@code @KernelModule}, its init (an {@code @Activate} constructor or
+     * method) given its {@code DeviceRegistry}, a {@code Logger} and its properties, the parameters
+     * typed and checked by its Metatype as {@code dev:insmod} does, and, for the one-class form, its
+     * {@code @MiscDeviceProperties} device registered with that name, minor and mode. So a typo in
+     * an annotation, a mode out of range or a parameter of the wrong type fails the test as it
+     * would fail the load. A failed init leaves nothing registered and throws what it threw.
+     *
+     * <pre>{@code
+     * LoadedModule<Counter> counter = kernel.load(Counter.class, "start=3");
+     * try (OpenFile f = kernel.load("user").open("counter", OpenFlags.O_RDONLY)) { ... }
+     * kernel.unload(counter);                  // its @Deactivate, then everything it held goes
+     * }</pre>
+     *
+     * @param component the component class; its {@code OSGI-INF/<class>.xml} (bnd-maven-plugin's
+     *     bnd-process, which runs before the tests) must be on the class path
+     * @param parameters {@code name=value}, as {@code dev:insmod JAR name=value} takes them
+     * @throws org.devhost.kernel.KernelException EINVAL for a parameter that does not fit its
+     *     declaration; what the init throws
+     * @throws IllegalStateException when the class is not a component bnd processed, or needs
+     *     something the kit does not provide (the message says what)
+     * @since 1.1
+     */
+    public <C> LoadedModule<C> load(Class<C> component, String... parameters) {
+        return ComponentLoader.load(this, component, parameters);
+    }
+
+    /**
+     * Unloads a component loaded by {@link #load(Class, String...)} as a bundle stop does: its misc
+     * device from the one-class form goes first (revoked: open files get ENODEV), then its
+     * {@code @Deactivate} runs, then everything it still holds is revoked and freed.
+     *
+     * @since 1.1
+     */
+    public void unload(LoadedModule<?> module) {
+        ComponentLoader.unload(this, module);
+    }
+
     /** An OSGi Logger that writes into this kernel's log under {@code module}, {@code {}} placeholders included. */
     public Logger logger(String module) {
         return kernel.logger(module);

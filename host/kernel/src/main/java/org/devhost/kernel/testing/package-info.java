@@ -7,5 +7,5 @@
  * class path; no OSGi framework is needed.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.devhost.kernel.testing;

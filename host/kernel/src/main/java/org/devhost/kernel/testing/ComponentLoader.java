@@ -1,0 +1,566 @@
+package org.devhost.kernel.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Array;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.devhost.kernel.Device;
+import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.FileOperations;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.KernelModule;
+import org.devhost.kernel.MiscDevice;
+import org.devhost.kernel.MiscDeviceProperties;
+import org.devhost.kernel.ModuleParams;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * What the host's Declarative Services, Configuration Admin and misc-device whiteboard do with a
+ * driver component, done from what bnd wrote at build time, so a test loads the class as the host
+ * does: the component description ({@code OSGI-INF/<class>.xml}: init, references, properties,
+ * services, deactivate), the Metatype ({@code OSGI-INF/metatype/<pid>.xml}: the parameters' types
+ * and bounds) and the module header in the manifest ({@code @KernelModule}). A typo in
+ * {@code @MiscDeviceProperties}, a mode out of range or a parameter of the wrong type fails here as
+ * in the host.
+ *
+ * <p>Supported, which is what devhost's drivers and documents use: an {@code @Activate}
+ * constructor or method, or none; references to {@code DeviceRegistry}, and to {@code
+ * LoggerFactory} as a {@code Logger} or a {@code LoggerFactory}, by constructor parameter or field;
+ * the component's properties as a {@code Map} or as a component property type (an annotation,
+ * with DS's name mapping: {@code my_param} is {@code my.param}); a {@code @Deactivate} method taking
+ * nothing, a {@code Map}, an {@code int} reason or a property type. Anything else is refused with a
+ * message that names it. Stateless apart from the component ids it hands out; thread-safe.
+ */
+final class ComponentLoader {
+    private static final AtomicLong IDS = new AtomicLong();
+    private static final Pattern MODULE = Pattern.compile(
+            Pattern.quote(KernelModule.NAMESPACE) + ";(?:[^,\"]|\"[^\"]*\")*?" + Pattern.quote(KernelModule.NAMESPACE)
+                    + "(?::String)?=(\"[^\"]*\"|[^;,\\s]+)");
+
+    private ComponentLoader() {}
+
+    /** A reference of the description: its interface and where it goes (a constructor parameter, or a field). */
+    record Reference(String name, String service, int parameter, String field) {}
+
+    /** What bnd wrote for the component. */
+    record Description(String name, String implementation, int init, String activate, String deactivate,
+            String configurationPid, String configurationPolicy, Map<String, Object> properties, List<String> services,
+            List<Reference> references) {}
+
+    /** Loads {@code type} into {@code kernel} with {@code parameters} ({@code name=value}, as insmod takes them). */
+    static <C> LoadedModule<C> load(TestKernel kernel, Class<C> type, String... parameters) {
+        Description d = describe(type);
+        String module = moduleName(type);
+        Map<String, Object> props = new LinkedHashMap<>(d.properties());
+        props.put("component.name", d.name());
+        props.put("component.id", IDS.incrementAndGet());
+        Map<String, Object> config = parameters(type, d.configurationPid(), parameters);
+        if (!config.isEmpty()) {
+            props.put("service.pid", d.configurationPid());
+            props.putAll(config);
+        } else if ("require".equals(d.configurationPolicy())) {
+            throw new IllegalStateException(type.getName() + " has configuration-policy require: the host starts it only"
+                    + " with parameters; give some (load(" + type.getSimpleName() + ".class, \"name=value\"))");
+        }
+        Map<String, Object> seen = Collections.unmodifiableMap(props);
+        DeviceRegistry registry = kernel.load(module);
+        C component;
+        MiscDevice misc = null;
+        try {
+            component = construct(kernel, module, registry, type, d, seen);
+            for (Reference r : d.references()) {
+                if (r.field() != null) {
+                    Field f = field(type, r.field());
+                    f.set(component, referenced(kernel, module, registry, r, f.getType(), type));
+                }
+            }
+            if (d.activate() != null && d.init() == 0) {
+                invoke(component, type, d.activate(), seen, 0, "activate");
+            }
+            if (d.services().contains(FileOperations.class.getName()) && seen.get(MiscDeviceProperties.NAME) != null) {
+                misc = registry.registerMisc(String.valueOf(seen.get(MiscDeviceProperties.NAME)),
+                        intProperty(seen, MiscDeviceProperties.MINOR, MiscDevice.DYNAMIC_MINOR),
+                        intProperty(seen, MiscDeviceProperties.MODE, Device.DEFAULT_MODE), (FileOperations<?>) component);
+            }
+        } catch (RuntimeException | Error e) {
+            kernel.unload(registry); // a failed init leaves nothing registered, as in the host
+            throw e;
+        } catch (ReflectiveOperationException e) {
+            kernel.unload(registry);
+            throw new IllegalStateException("cannot load " + type.getName() + ": " + e, e);
+        }
+        return new LoadedModule<>(module, component, registry, seen, misc, d);
+    }
+
+    /** Unloads as a bundle stop does: the one-class form's device first, then the component's deactivate, then everything left. */
+    static void unload(TestKernel kernel, LoadedModule<?> m) {
+        try {
+            if (m.miscDevice() != null) {
+                m.miscDevice().close();
+            }
+            String deactivate = m.description().deactivate();
+            if (deactivate != null) {
+                invoke(m.component(), m.component().getClass(), deactivate, m.properties(), 1, "deactivate");
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot deactivate " + m.name() + ": " + e, e);
+        } finally {
+            kernel.unload(m.registry());
+        }
+    }
+
+    // ---- what bnd wrote ----
+
+    static Description describe(Class<?> type) {
+        String resource = "OSGI-INF/" + type.getName() + ".xml";
+        URL url = type.getClassLoader().getResource(resource);
+        if (url == null) {
+            throw new IllegalStateException("no component description " + resource + " on the class path: " + type.getName()
+                    + " is not a Declarative Services component, or bnd has not processed it yet (the bnd-maven-plugin's"
+                    + " bnd-process goal writes it before the tests run; an IDE that compiles without it has none)");
+        }
+        Element root = xml(url).getDocumentElement();
+        Map<String, Object> properties = new LinkedHashMap<>();
+        for (Element p : children(root, "property")) {
+            properties.put(p.getAttribute("name"), propertyValue(p));
+        }
+        List<String> services = new ArrayList<>();
+        for (Element s : children(root, "service")) {
+            for (Element provide : children(s, "provide")) {
+                services.add(provide.getAttribute("interface"));
+            }
+        }
+        List<Reference> references = new ArrayList<>();
+        for (Element r : children(root, "reference")) {
+            if (!r.getAttribute("bind").isEmpty()) {
+                throw new IllegalStateException(type.getName() + ": reference " + r.getAttribute("name")
+                        + " uses a bind method; the testing kit takes references by constructor parameter or field");
+            }
+            references.add(new Reference(r.getAttribute("name"), r.getAttribute("interface"),
+                    r.getAttribute("parameter").isEmpty() ? -1 : Integer.parseInt(r.getAttribute("parameter")),
+                    r.getAttribute("field").isEmpty() ? null : r.getAttribute("field")));
+        }
+        String name = root.getAttribute("name");
+        String pid = root.getAttribute("configuration-pid");
+        return new Description(name, type.getName(), root.getAttribute("init").isEmpty() ? 0 : Integer.parseInt(root.getAttribute("init")),
+                root.hasAttribute("activate") ? root.getAttribute("activate") : hasMethod(type, "activate") ? "activate" : null,
+                root.hasAttribute("deactivate") ? root.getAttribute("deactivate")
+                        : hasMethod(type, "deactivate") ? "deactivate" : null,
+                pid.isEmpty() ? name : pid, root.getAttribute("configuration-policy"), properties, services, references);
+    }
+
+    /** The module name in the manifest bnd wrote beside the class ({@code Provide-Capability: devhost.module;devhost.module=NAME}). */
+    static String moduleName(Class<?> type) {
+        String header = null;
+        try {
+            Path where = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isDirectory(where)) {
+                Path mf = where.resolve("META-INF/MANIFEST.MF");
+                if (Files.isRegularFile(mf)) {
+                    try (InputStream in = Files.newInputStream(mf)) {
+                        header = new Manifest(in).getMainAttributes().getValue("Provide-Capability");
+                    }
+                }
+            } else {
+                try (JarFile jar = new JarFile(where.toFile())) {
+                    header = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Provide-Capability");
+                }
+            }
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            throw new IllegalStateException("cannot read the manifest beside " + type.getName() + ": " + e, e);
+        }
+        Matcher m = header == null ? null : MODULE.matcher(header);
+        if (m == null || !m.find()) {
+            throw new IllegalStateException("no module name for " + type.getName() + ": the manifest beside it has no "
+                    + KernelModule.NAMESPACE + " capability; give the class @KernelModule(name = ...) and build with bnd");
+        }
+        String name = m.group(1);
+        return name.startsWith("\"") ? name.substring(1, name.length() - 1) : name;
+    }
+
+    /** The parameters as the host's insmod stores them: typed and checked by the Metatype, unknown ones as text. */
+    static Map<String, Object> parameters(Class<?> type, String pid, String... parameters) {
+        Map<String, Element> declared = new LinkedHashMap<>();
+        URL url = type.getClassLoader().getResource("OSGI-INF/metatype/" + pid + ".xml");
+        if (url != null) {
+            for (Element ocd : children(xml(url).getDocumentElement(), "OCD")) {
+                for (Element ad : children(ocd, "AD")) {
+                    declared.put(ad.getAttribute("id"), ad);
+                }
+            }
+        }
+        Map<String, Object> typed = new LinkedHashMap<>();
+        for (String p : parameters) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new KernelException(Errno.EINVAL, "parameter '" + p + "': give name=value");
+            }
+            String name = p.substring(0, eq);
+            String text = p.substring(eq + 1);
+            Element ad = declared.get(name);
+            typed.put(name, ad == null ? text : convert(ad, name, text)); // unknown: the module reports it
+        }
+        return typed;
+    }
+
+    /** The host's conversion (ModuleParametersComponent.convert): the same types, the same strict rules, min and max. */
+    private static Object convert(Element ad, String name, String text) {
+        Map<String, String> one = Map.of(name, text);
+        String type = ad.getAttribute("type");
+        int cardinality = ad.getAttribute("cardinality").isEmpty() ? 0 : Integer.parseInt(ad.getAttribute("cardinality"));
+        if (cardinality != 0) {
+            int max = Math.abs(cardinality);
+            return switch (type) {
+                case "Integer" -> Arrays.stream(ModuleParams.i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
+                case "Boolean" -> {
+                    boolean[] b = ModuleParams.boolArray(one, name, new boolean[0], max);
+                    Boolean[] out = new Boolean[b.length];
+                    for (int i = 0; i < b.length; i++) {
+                        out[i] = b[i];
+                    }
+                    yield out;
+                }
+                default -> ModuleParams.strArray(one, name, new String[0], max);
+            };
+        }
+        long min = ad.getAttribute("min").isEmpty() ? Long.MIN_VALUE : Long.parseLong(ad.getAttribute("min"));
+        long max = ad.getAttribute("max").isEmpty() ? Long.MAX_VALUE : Long.parseLong(ad.getAttribute("max"));
+        return switch (type) {
+            case "Boolean" -> ModuleParams.bool(one, name, false);
+            case "Integer" -> ModuleParams.i32(one, name, 0, (int) Math.max(min, Integer.MIN_VALUE), (int) Math.min(max, Integer.MAX_VALUE));
+            case "Long" -> ModuleParams.i64(one, name, 0, min, max);
+            default -> text;
+        };
+    }
+
+    // ---- making the instance ----
+
+    private static <C> C construct(TestKernel kernel, String module, DeviceRegistry registry, Class<C> type, Description d,
+            Map<String, Object> props) throws ReflectiveOperationException {
+        Constructor<?> init = null;
+        for (Constructor<?> c : type.getDeclaredConstructors()) {
+            if (c.getParameterCount() == d.init() && (init == null || Modifier.isPublic(c.getModifiers()))) {
+                init = c;
+            }
+        }
+        if (init == null) {
+            throw new IllegalStateException(type.getName() + ": no constructor with the " + d.init() + " parameter(s) its"
+                    + " component description names");
+        }
+        init.setAccessible(true);
+        Object[] args = new Object[d.init()];
+        Class<?>[] types = init.getParameterTypes();
+        for (int i = 0; i < args.length; i++) {
+            Reference ref = null;
+            for (Reference r : d.references()) {
+                if (r.parameter() == i) {
+                    ref = r;
+                }
+            }
+            args[i] = ref != null ? referenced(kernel, module, registry, ref, types[i], type) : activationArgument(types[i], props, 0, type);
+        }
+        try {
+            return type.cast(init.newInstance(args));
+        } catch (InvocationTargetException e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static Object referenced(TestKernel kernel, String module, DeviceRegistry registry, Reference r, Class<?> wanted,
+            Class<?> type) {
+        if (r.service().equals(DeviceRegistry.class.getName())) {
+            return registry;
+        }
+        if (r.service().equals(LoggerFactory.class.getName())) {
+            Logger logger = kernel.logger(module);
+            if (wanted == Logger.class) {
+                return logger;
+            }
+            return Proxy.newProxyInstance(LoggerFactory.class.getClassLoader(), new Class<?>[] {LoggerFactory.class},
+                    (proxy, method, a) -> switch (method.getName()) {
+                        case "getLogger" -> logger;
+                        case "toString" -> "LoggerFactory of " + module;
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == a[0];
+                        default -> throw new UnsupportedOperationException("LoggerFactory." + method.getName() + " in the testing kit");
+                    });
+        }
+        throw new IllegalStateException(type.getName() + ": reference " + r.name() + " to " + r.service() + " is not one"
+                + " the testing kit provides (DeviceRegistry, LoggerFactory)");
+    }
+
+    /** An argument of init or deactivate that is not a reference: the properties, a property type, or the reason. */
+    private static Object activationArgument(Class<?> wanted, Map<String, Object> props, int reason, Class<?> type) {
+        if (wanted == Map.class) {
+            return props;
+        }
+        if (wanted.isAnnotation()) {
+            return propertyType(wanted, props);
+        }
+        if (wanted == int.class || wanted == Integer.class) {
+            return reason;
+        }
+        throw new IllegalStateException(type.getName() + ": an activation argument of type " + wanted.getName()
+                + " is not one the testing kit provides (Map, a component property type, int)");
+    }
+
+    private static void invoke(Object component, Class<?> type, String name, Map<String, Object> props, int reason, String what)
+            throws ReflectiveOperationException {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals(name)) {
+                    m.setAccessible(true);
+                    Object[] args = new Object[m.getParameterCount()];
+                    for (int i = 0; i < args.length; i++) {
+                        args[i] = activationArgument(m.getParameterTypes()[i], props, reason, type);
+                    }
+                    try {
+                        m.invoke(component, args);
+                    } catch (InvocationTargetException e) {
+                        throw rethrow(e);
+                    }
+                    return;
+                }
+            }
+        }
+        throw new IllegalStateException(type.getName() + ": no " + what + " method " + name);
+    }
+
+    private static RuntimeException rethrow(InvocationTargetException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        throw new IllegalStateException("init threw " + cause, cause);
+    }
+
+    /** A component property type over {@code props}, by DS's mapping of method names to property names. */
+    static Object propertyType(Class<?> annotation, Map<String, Object> props) {
+        String prefix = "";
+        try {
+            Field f = annotation.getField("PREFIX_");
+            prefix = String.valueOf(f.get(null));
+        } catch (NoSuchFieldException | IllegalAccessException none) {
+            // no prefix
+        }
+        String p = prefix;
+        return Proxy.newProxyInstance(annotation.getClassLoader(), new Class<?>[] {annotation}, (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "annotationType":
+                    return annotation;
+                case "toString":
+                    return "@" + annotation.getName() + props;
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "equals":
+                    return proxy == args[0];
+                default:
+                    Object v = props.get(p + propertyName(method.getName()));
+                    return v == null ? method.getDefaultValue() : coerce(v, method.getReturnType(), method.getName());
+            }
+        });
+    }
+
+    /** DS 1.4 (112.8.2.1): {@code $$} is {@code $}, a lone {@code $} goes, {@code $_$} is {@code -}, {@code __} is {@code _}, {@code _} is {@code .}. */
+    static String propertyName(String method) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c == '$') {
+                if (method.startsWith("$$", i)) {
+                    b.append('$');
+                    i++;
+                } else if (method.startsWith("$_$", i)) {
+                    b.append('-');
+                    i += 2;
+                }
+            } else if (c == '_') {
+                if (method.startsWith("__", i)) {
+                    b.append('_');
+                    i++;
+                } else {
+                    b.append('.');
+                }
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static Object coerce(Object v, Class<?> to, String method) {
+        if (to.isArray()) {
+            Object[] items = v.getClass().isArray() ? boxedItems(v) : new Object[] {v};
+            Object out = Array.newInstance(to.getComponentType(), items.length);
+            for (int i = 0; i < items.length; i++) {
+                Array.set(out, i, coerce(items[i], to.getComponentType(), method));
+            }
+            return out;
+        }
+        if (v.getClass().isArray()) {
+            Object[] items = boxedItems(v);
+            return items.length == 0 ? null : coerce(items[0], to, method);
+        }
+        String s = String.valueOf(v).trim();
+        try {
+            if (to == String.class) {
+                return String.valueOf(v);
+            } else if (to == int.class || to == Integer.class) {
+                return v instanceof Number n ? n.intValue() : Integer.decode(s);
+            } else if (to == long.class || to == Long.class) {
+                return v instanceof Number n ? n.longValue() : Long.decode(s);
+            } else if (to == boolean.class || to == Boolean.class) {
+                return v instanceof Boolean b ? b : Boolean.parseBoolean(s);
+            } else if (to == short.class) {
+                return v instanceof Number n ? n.shortValue() : Short.decode(s);
+            } else if (to == byte.class) {
+                return v instanceof Number n ? n.byteValue() : Byte.decode(s);
+            } else if (to == double.class) {
+                return v instanceof Number n ? n.doubleValue() : Double.parseDouble(s);
+            } else if (to == float.class) {
+                return v instanceof Number n ? n.floatValue() : Float.parseFloat(s);
+            } else if (to == char.class) {
+                return s.isEmpty() ? '\0' : s.charAt(0);
+            } else if (to.isEnum()) {
+                for (Object e : to.getEnumConstants()) {
+                    if (((Enum<?>) e).name().equals(s)) {
+                        return e;
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new KernelException(Errno.EINVAL, "property for " + method + "(): '" + v + "' is not a " + to.getSimpleName());
+        }
+        throw new KernelException(Errno.EINVAL, "property for " + method + "(): '" + v + "' cannot be a " + to.getSimpleName());
+    }
+
+    private static Object[] boxedItems(Object array) {
+        Object[] out = new Object[Array.getLength(array)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Array.get(array, i);
+        }
+        return out;
+    }
+
+    // ---- small things ----
+
+    private static Object propertyValue(Element p) {
+        String type = p.getAttribute("type").isEmpty() ? "String" : p.getAttribute("type");
+        if (p.hasAttribute("value")) {
+            return typed(type, p.getAttribute("value"));
+        }
+        List<Object> items = new ArrayList<>();
+        for (String line : p.getTextContent().split("\n")) {
+            if (!line.isBlank()) {
+                items.add(typed(type, line.trim()));
+            }
+        }
+        return items.toArray();
+    }
+
+    private static Object typed(String type, String text) {
+        return switch (type) {
+            case "Integer" -> Integer.valueOf(text);
+            case "Long" -> Long.valueOf(text);
+            case "Boolean" -> Boolean.valueOf(text);
+            case "Short" -> Short.valueOf(text);
+            case "Byte" -> Byte.valueOf(text);
+            case "Double" -> Double.valueOf(text);
+            case "Float" -> Float.valueOf(text);
+            case "Character" -> (char) Integer.parseInt(text);
+            default -> text;
+        };
+    }
+
+    private static int intProperty(Map<String, Object> props, String key, int def) {
+        Object v = props.get(key);
+        if (v == null) {
+            return def;
+        }
+        if (v instanceof Number n) {
+            return n.intValue();
+        }
+        try {
+            return Integer.decode(v.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new KernelException(Errno.EINVAL, key + "=" + v + " is not a number");
+        }
+    }
+
+    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            try {
+                Field f = c.getDeclaredField(name);
+                f.setAccessible(true);
+                return f;
+            } catch (NoSuchFieldException next) {
+                // look in the superclass
+            }
+        }
+        throw new NoSuchFieldException(type.getName() + "." + name);
+    }
+
+    private static boolean hasMethod(Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<Element> children(Element parent, String localName) {
+        List<Element> out = new ArrayList<>();
+        NodeList nodes = parent.getChildNodes();
+        for (int i = 0; i < nodes.getLength(); i++) {
+            if (nodes.item(i) instanceof Element e) {
+                String n = e.getTagName();
+                if (n.equals(localName) || n.endsWith(":" + localName)) {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Document xml(URL url) {
+        try (InputStream in = url.openStream()) {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setExpandEntityReferences(false);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            return f.newDocumentBuilder().parse(in);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + url + ": " + e, e);
+        }
+    }
+}
