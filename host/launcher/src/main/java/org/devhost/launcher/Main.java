@@ -34,7 +34,9 @@ import org.osgi.framework.wiring.FrameworkWiring;
  *
  * <p>Arguments: {@code name=value} sets a framework property; a path or URL ending in {@code .jar}
  * is installed and started as an extra driver, a URL only with its SHA-256 pinned by {@code
- * --sha256 HEX} right before it ({@link #installExtraJars}); {@code --no-shell} runs without a console (until
+ * --sha256 HEX} right before it ({@link #installExtraJars}); a jar followed by {@code :name=value}
+ * parameters loads as {@code dev:insmod JAR name=value} does ({@link JarWithParameters}); {@code
+ * --no-shell} runs without a console (until
  * the framework is stopped); {@code --web} (or {@code devhost.web=true}) also starts the Felix Web
  * Console from {@code web/}, after the drivers, and prints its address and credentials once
  * ({@link WebConsole}). JVM options are the {@code ./devhost} script's business ({@code -J}).
@@ -60,6 +62,7 @@ public final class Main {
         Map<String, String> config = defaults(home);
         List<String> extraJars = new ArrayList<>();
         Map<String, String> pins = new HashMap<>(); // extra jar -> the SHA-256 given before it (--sha256)
+        List<JarWithParameters> withParameters = new ArrayList<>(); // JAR:name=value..., loaded as dev:insmod loads
         String pin = null;
         boolean shell = true;
         for (String a : args) {
@@ -67,18 +70,29 @@ public final class Main {
                 pin = a; // the value of "--sha256 HEX"
             } else if (a.equals("--sha256") || a.startsWith("--sha256=")) {
                 pin = a.equals("--sha256") ? a : a.substring("--sha256=".length());
-            } else if (pin != null && !(a.endsWith(".jar") && pin.matches("[0-9a-fA-F]{64}"))) {
+            } else if (pin != null && !((a.endsWith(".jar") || JarWithParameters.matches(a)) && pin.matches("[0-9a-fA-F]{64}"))) {
                 System.err.println("devhost: --sha256 takes the jar's SHA-256 (64 hex digits) and comes right before"
                         + " the jar it pins: --sha256 <hex> <url>.jar; not '" + pin + "' before '" + a + "' (EINVAL)");
                 System.exit(2);
             } else if (a.equals("--help") || a.equals("-h")) {
-                System.out.println("usage: devhost [-J<jvm option>]... [name=value]... [[--sha256 HEX] driver.jar|URL]..."
-                        + " [--no-shell] [--web]");
+                System.out.println("usage: devhost [-J<jvm option>]... [name=value]... [[--sha256 HEX] driver.jar|URL"
+                        + "[:param=value]...]... [--no-shell] [--web]");
                 return;
             } else if (a.equals("--no-shell")) {
                 shell = false;
             } else if (a.equals("--web")) {
                 config.put(WebConsole.ENABLE, "true");
+            } else if (JarWithParameters.matches(a)) {
+                JarWithParameters j;
+                try {
+                    j = JarWithParameters.parse(a, pin);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("devhost: " + e.getMessage());
+                    System.exit(2);
+                    return;
+                }
+                withParameters.add(j);
+                pin = null;
             } else if (a.contains("=") && !a.endsWith(".jar")) {
                 config.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else if (a.endsWith(".jar")) {
@@ -148,6 +162,9 @@ public final class Main {
         System.out.println(halBanner(ctx));
         startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
         startAll(ctx, installExtraJars(ctx, extraJars, pins));
+        for (JarWithParameters j : withParameters) {
+            j.load(ctx);
+        }
         if (web != null) {
             startWeb(ctx, home.resolve("web"), web);
         }

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.devhost.kernel.DeviceRegistry;
-import org.devhost.kernel.MiscDevice;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
+import org.devhost.kernel.testing.LoadedModule;
 import org.devhost.kernel.testing.TestKernel;
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +15,8 @@ class HelloTest {
     @Test
     void readsTheGreetingThenEndOfFile() {
         TestKernel kernel = new TestKernel();
-        DeviceRegistry module = kernel.load("hello");
-        // what the host does with the component's service
-        module.registerMisc("hello", MiscDevice.DYNAMIC_MINOR, new Hello());
+        // as the host loads the bundle: @KernelModule, @MiscDeviceProperties, the component's init
+        LoadedModule<Hello> module = kernel.load(Hello.class);
         try (OpenFile f = kernel.load("user").open("hello", OpenFlags.O_RDONLY)) {
             ByteBuffer b = ByteBuffer.allocate(100);
             int n = f.read(b);

@@ -15,6 +15,7 @@ import org.devhost.kernel.KernelException;
 import org.devhost.kernel.OpenFile;
 import org.devhost.kernel.OpenFlags;
 import org.devhost.kernel.testing.fixture.Greeter;
+import org.devhost.kernel.testing.fixture.Hybrid;
 import org.devhost.kernel.testing.fixture.Registrar;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +90,17 @@ class ComponentLoaderTest {
         IllegalStateException failed = assertThrows(IllegalStateException.class, () -> kernel.load(Registrar.class, "fail=true"));
         assertEquals("told to fail", failed.getMessage(), "what the init threw, as it threw it");
         assertTrue(user.device("registrar").isEmpty(), "a failed init leaves nothing registered");
+    }
+
+    /** WRITING-DRIVERS.md 7.8: the one-class form's device and a region from its constructor, one module. */
+    @Test
+    void aOneClassDriverMayAlsoRegisterARegion() {
+        LoadedModule<Hybrid> hybrid = kernel.load(Hybrid.class);
+        assertEquals("240:0", user.device("hybrid0").orElseThrow().number().toString());
+        assertEquals(hybrid.name(), user.device("hybrid").orElseThrow().module());
+        assertEquals(hybrid.name(), user.device("hybrid0").orElseThrow().module());
+        kernel.unload(hybrid);
+        assertTrue(user.device("hybrid").isEmpty() && user.device("hybrid0").isEmpty(), "both go with the module");
     }
 
     @Test

@@ -59,6 +59,31 @@ class MiscWhiteboardTest {
         assertEquals(1, fw.ungets.get());
     }
 
+    /**
+     * The hybrid one-class driver (WRITING-DRIVERS.md 7.8): its misc device from the whiteboard and
+     * a region its constructor registered through its registry are one module; the misc device
+     * goes when the service does, the region when the registry is released, and nothing is left.
+     */
+    @Test
+    void aOneClassDriverWhoseConstructorRegistersARegionIsOneModuleAndLeavesNothing() {
+        FakeBundle b = fw.module("hybrid");
+        ModuleContext context = core.attach(b.bundle); // what the bundle's RegistryComponent does
+        new ModuleRegistry(context).chrdevRegion("hybrid", 240, 0, 2).register(0, "hybrid0", Kernel.openOnly());
+        ServiceReference<FileOperations<?>> ref = service(b, Kernel.openOnly(), MiscDeviceProperties.NAME, "hybrid");
+        board.add(ref);
+        assertEquals("hybrid", device("hybrid").module());
+        assertEquals("hybrid", device("hybrid0").module());
+        assertEquals("240:0", device("hybrid0").number().toString());
+        assertTrue(core.module(b.bundle) == context, "one module context for both");
+
+        board.remove(ref); // the component stops: DS unregisters its service first
+        assertEquals(java.util.List.of("hybrid0"), core.devices().stream().map(Device::name).toList());
+        core.detach(b.bundle, context); // then its registry is released
+        assertTrue(core.devices().isEmpty());
+        assertEquals(null, core.module(b.bundle));
+        new ModuleRegistry(new ModuleContext("next", core.table())).chrdevRegion("next", 240, 0, 2); // the major is free
+    }
+
     @Test
     void withoutMinorOrModeTheDeviceGetsADynamicMinorAndTheDefaultMode() {
         FakeBundle b = fw.module("m");
