@@ -63,18 +63,18 @@ class LifecycleStepsTest {
 
     @Test
     void aStepPastItsDeadlineIsEtimedoutAndItsModuleRefusesEveryStepUntilItReturns() throws Exception {
-        LifecycleSteps steps = new LifecycleSteps(core, 100);
+        LifecycleSteps steps = new LifecycleSteps(core, 2000);
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean late = new AtomicBoolean();
         KernelException timedOut = assertThrows(KernelException.class,
                 () -> steps.run("m", "drop", () -> awaitQuietly(release), () -> late.set(true)));
         assertEquals(Errno.ETIMEDOUT, timedOut.errno());
-        assertTrue(timedOut.getMessage().startsWith("m: its drop has not returned after 100 ms (thread 'devhost drop m'"),
+        assertTrue(timedOut.getMessage().startsWith("m: its drop has not returned after 2000 ms (thread 'devhost drop m'"),
                 timedOut.getMessage());
         assertTrue(timedOut.getMessage().contains(LifecycleSteps.TIMEOUT_PROPERTY), timedOut.getMessage());
         assertTrue(timedOut.getMessage().contains("at org.devhost.kernel.impl.lifecycle.LifecycleStepsTest"),
                 "names where the driver holds the thread: " + timedOut.getMessage());
-        assertTrue(fw.logged("ERROR m: its drop has not returned after 100 ms"), fw.log.toString());
+        assertTrue(fw.logged("ERROR m: its drop has not returned after 2000 ms"), fw.log.toString());
         assertTrue(steps.isStuck("m"));
 
         AtomicBoolean ran = new AtomicBoolean();
