@@ -40,7 +40,10 @@ public final class IoctlArg {
     }
 
     /**
-     * The memory behind a pointer argument.
+     * The memory behind a pointer argument, from index 0. Its byte order is the caller's: devfs and
+     * {@code dev:ioctl} hand the machine's native order ({@link java.nio.ByteOrder#nativeOrder()},
+     * little-endian on x86-64 and arm64), as a C caller's struct is laid out. Read and write it with
+     * its own methods and do not change its order; a test makes its buffer in native order too.
      *
      * @throws KernelException EFAULT when the caller passed a plain value (a bad pointer in Linux)
      */
