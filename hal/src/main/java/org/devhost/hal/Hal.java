@@ -62,4 +62,20 @@ public interface Hal {
 
     /** The allowlist: folders ending in '/', patterns with '*', or exact paths. */
     List<String> allowedPrefixes();
+
+    /**
+     * Sends one datagram to a Unix datagram socket: {@code socket(AF_UNIX, SOCK_DGRAM)} and {@code
+     * sendto(2)} with {@code MSG_NOSIGNAL}, what systemd's notify socket ({@code NOTIFY_SOCKET}) and
+     * its journal's native socket take and the JDK cannot reach. A path that starts with {@code @}
+     * names a socket in the abstract namespace (the rest of the path, as systemd writes it). The
+     * message is sent whole or not at all; nothing is kept open between calls.
+     *
+     * @param socketPath an absolute path of at most 107 bytes, or {@code @name}
+     * @param message the bytes from its position to its limit; its position does not move
+     * @throws org.devhost.kernel.KernelException EINVAL for a path that is neither, ENOENT when no
+     *     socket is there, ECONNREFUSED when nobody reads it, EMSGSIZE for a datagram too large for
+     *     it, EAGAIN when its queue is full, or what {@code sendto(2)} reports
+     * @since 1.3
+     */
+    void sendDatagram(String socketPath, java.nio.ByteBuffer message);
 }

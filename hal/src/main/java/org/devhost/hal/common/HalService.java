@@ -50,4 +50,9 @@ public abstract class HalService implements Hal {
     public List<String> allowedPrefixes() {
         return hal.allowedPrefixes();
     }
+
+    @Override
+    public void sendDatagram(String socketPath, java.nio.ByteBuffer message) {
+        hal.sendDatagram(socketPath, message);
+    }
 }

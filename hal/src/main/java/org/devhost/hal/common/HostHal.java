@@ -156,6 +156,41 @@ public final class HostHal implements Hal {
         return allowed;
     }
 
+    @Override
+    public void sendDatagram(String socketPath, java.nio.ByteBuffer message) {
+        byte[] path = socketPath == null ? new byte[0] : socketPath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        boolean abstractName = path.length > 1 && path[0] == '@';
+        if (!(abstractName || path.length > 1 && path[0] == '/') || path.length >= Linux.SUN_PATH_MAX
+                || socketPath.indexOf(0) >= 0) {
+            throw new KernelException(Errno.EINVAL, "send to " + socketPath + ": give an absolute socket path shorter than "
+                    + Linux.SUN_PATH_MAX + " bytes, or @name for an abstract socket");
+        }
+        int fd = sys.socket(Linux.AF_UNIX, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw Errnos.of(fd, "socket(AF_UNIX, SOCK_DGRAM) to send to " + socketPath);
+        }
+        int length = message.remaining();
+        try (NativeBuffers.Lease addr = buffers.own(Linux.SOCKADDR_UN_SIZE, true);
+                NativeBuffers.Lease data = buffers.own(Math.max(1, length), false)) {
+            java.nio.ByteBuffer a = addr.buffer();
+            a.putShort(0, (short) Linux.AF_UNIX);
+            // sun_path: the path and its NUL; an abstract name starts with a NUL and has none after it
+            a.position(2);
+            a.put(abstractName ? (byte) 0 : path[0]).put(path, 1, path.length - 1);
+            int addrLength = 2 + path.length + (abstractName ? 0 : 1);
+            data.buffer().put(0, message, message.position(), length);
+            long sent = sys.sendto(fd, data.address(), length, Linux.MSG_NOSIGNAL, addr.address(), addrLength);
+            if (sent < 0) {
+                throw Errnos.of(sent, "send to " + socketPath);
+            }
+            if (sent != length) {
+                throw new KernelException(Errno.EIO, "send to " + socketPath + ": " + sent + " of " + length + " bytes went");
+            }
+        } finally {
+            sys.close(fd);
+        }
+    }
+
     /** True when the denylist is lifted. */
     public boolean unsafe() {
         return unsafe;

@@ -58,6 +58,12 @@ final class Linux {
 
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    /** {@code struct sockaddr_un}: {@code sa_family_t} (2 bytes), then {@code sun_path[108]}. */
+    static final int SOCKADDR_UN_SIZE = 110;
+    static final int SUN_PATH_MAX = 108;
+    /** {@code MSG_NOSIGNAL}: a send to a socket nobody reads gives EPIPE, never SIGPIPE. */
+    static final int MSG_NOSIGNAL = 0x4000;
     static final int SOCK_CLOEXEC = 02000000;
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;

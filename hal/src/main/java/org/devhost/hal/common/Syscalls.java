@@ -102,5 +102,14 @@ public interface Syscalls {
 
     long recvmsg(int fd, long msg, int flags);
 
+    /** {@code socket(2)}: the descriptor, or minus the error number. */
+    int socket(int domain, int type, int protocol);
+
+    /** {@code bind(2)}: 0, or minus the error number. */
+    int bind(int fd, long addr, int addrlen);
+
+    /** {@code sendto(2)}: the bytes sent, or minus the error number. */
+    long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
+
     int waitpid(int pid, long status, int options);
 }

@@ -240,4 +240,31 @@ public final class JnaSyscalls implements Syscalls {
             return minus(e);
         }
     }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        try {
+            return LibC.socket(domain, type, protocol);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
+
+    @Override
+    public int bind(int fd, long addr, int addrlen) {
+        try {
+            return LibC.bind(fd, addr, addrlen);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
+
+    @Override
+    public long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) {
+        try {
+            return LibC.sendto(fd, buf, len, flags, addr, addrlen);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
 }

@@ -64,4 +64,10 @@ final class LibC {
     static native long recvmsg(int fd, long msg, int flags) throws LastErrorException;
 
     static native int waitpid(int pid, long status, int options) throws LastErrorException;
+
+    static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    static native int bind(int fd, long addr, int addrlen) throws LastErrorException;
+
+    static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) throws LastErrorException;
 }

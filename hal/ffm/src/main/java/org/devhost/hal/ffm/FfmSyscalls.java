@@ -60,6 +60,9 @@ public final class FfmSyscalls implements Syscalls {
     private static final MethodHandle SOCKETPAIR = bind("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle RECVMSG = bind("recvmsg", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle WAITPID = bind("waitpid", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SOCKET = bind("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = bind("bind", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO = bind("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     // no errno: these return their result (or error number) directly
     private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEGID = plain("getegid", FunctionDescriptor.of(JAVA_INT));
@@ -389,6 +392,36 @@ public final class FfmSyscalls implements Syscalls {
         MemorySegment s = ERRNO_STATE.get();
         try {
             return result((int) WAITPID.invokeExact(s, pid, status, options), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return result((int) SOCKET.invokeExact(s, domain, type, protocol), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int bind(int fd, long addr, int addrlen) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return result((int) BIND.invokeExact(s, fd, addr, addrlen), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return result((long) SENDTO.invokeExact(s, fd, buf, len, flags, addr, addrlen), s);
         } catch (Throwable t) {
             throw failed(t);
         }
