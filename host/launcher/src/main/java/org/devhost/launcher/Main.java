@@ -54,6 +54,8 @@ public final class Main {
     /** Framework property: the folder whose configuration files hot deploy applies (absolute). */
     static final String CONF = "devhost.conf";
     private static final String FILEINSTALL = "org.apache.felix.fileinstall";
+    /** Service property of the launcher's marker, registered once everything it boots is started. */
+    static final String BOOT_PROPERTY = "devhost.boot";
 
     private Main() {}
 
@@ -171,6 +173,8 @@ public final class Main {
         if (hotDeploy && guardIsUp(ctx)) {
             startAll(ctx, fileInstall);
         }
+        // Everything the host boots is started: what waits for the boot (systemd's READY=1) may look now.
+        ctx.registerService(Object.class, new Object(), new java.util.Hashtable<>(Map.of(BOOT_PROPERTY, "complete")));
         if (!shell) {
             System.out.println("devhost: running without a shell (process " + ProcessHandle.current().pid()
                     + "); stop it with Ctrl-C or kill " + ProcessHandle.current().pid());

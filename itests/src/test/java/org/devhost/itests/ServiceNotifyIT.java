@@ -1,0 +1,157 @@
+package org.devhost.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The host as systemd's {@code Type=notify} service sees it, without systemd: {@code ./devhost}
+ * started with {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}, and a Unix datagram socket of the
+ * test's own standing in for systemd's (a Python 3 receiver, a real peer of another language; the
+ * JDK has no datagram Unix socket). READY=1 comes once devfs holds the devices; the watchdog is
+ * pinged; a driver whose thread is abandoned in its code (faulty, fault=hang, caught by the
+ * supervisor's watchdog) holds the pings and STATUS says so; unloading it resumes them; STOPPING=1
+ * comes at the end.
+ */
+class ServiceNotifyIT {
+    private static final Path ROOT = Path.of(System.getProperty("devhost.root", "..")).toAbsolutePath().normalize();
+    /** A bound against a broken build, never a timing the test relies on. */
+    private static final long BOUND_SECONDS = 120;
+    private static final String RECEIVER = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+            "s.bind(sys.argv[1])",
+            "print('listening', flush=True)",
+            "while True:",
+            "    print(s.recv(65536).decode().replace('\\n', '|'), flush=True)");
+
+    @TempDir
+    Path tmp;
+
+    private final BlockingQueue<String> datagrams = new LinkedBlockingQueue<>();
+    private final List<String> seen = new ArrayList<>();
+
+    private static boolean onPath(String program) {
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, program)));
+    }
+
+    /** Takes datagrams until one matches; returns it. Every datagram taken is in {@link #seen}. */
+    private String until(String what, Predicate<String> match) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (true) {
+            String d = datagrams.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (d == null) {
+                throw new AssertionError("no " + what + " within " + BOUND_SECONDS + " s; the host sent:\n" + String.join("\n", seen));
+            }
+            seen.add(d);
+            if (match.test(d)) {
+                return d;
+            }
+        }
+    }
+
+    @Test
+    void readyOnceDevicesAreFilesWatchdogHeldWhileAThreadIsStuckStoppingAtTheEnd() throws Exception {
+        Needs.that(onPath("python3"), "no python3 on the PATH (apt-get install python3)");
+        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: devfs cannot mount here");
+        Path socket = tmp.resolve("notify");
+        Process receiver = new ProcessBuilder("python3", "-c", RECEIVER, socket.toString()).redirectErrorStream(true).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("listening", lines.readLine());
+        Thread reader = new Thread(() -> {
+            try {
+                for (String l; (l = lines.readLine()) != null; ) {
+                    datagrams.add(l);
+                }
+            } catch (IOException gone) {
+                // the receiver ended
+            }
+        }, "itest-notify-receiver");
+        reader.setDaemon(true);
+        reader.start();
+
+        Path mount = tmp.resolve("dev");
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"), "devhost.devfs.mount=" + mount)
+                .directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().put("DEVHOST_NO_BUILD", "1");
+        pb.environment().put("NOTIFY_SOCKET", socket.toString());
+        pb.environment().put("WATCHDOG_USEC", "400000"); // a ping every 200 ms
+        Process host = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
+            try {
+                host.getInputStream().transferTo(out);
+            } catch (IOException ignored) {
+                // the host ended
+            }
+        });
+        OutputStream shell = host.getOutputStream();
+        try {
+            String ready = until("READY=1", d -> d.startsWith("READY=1|"));
+            assertTrue(Files.exists(mount.resolve("scull0")) && Files.exists(mount.resolve("faulty")),
+                    "READY=1 comes once devfs holds the devices: " + ready);
+            assertTrue(ready.matches("READY=1\\|MAINPID=" + host.pid() + "\\|STATUS=\\d+ devices, 12 modules live"), ready);
+            until("a first ping", "WATCHDOG=1"::equals);
+            until("a second ping", "WATCHDOG=1"::equals);
+
+            // faulty, reloaded to hang: a read sleeps in the driver for ever, ignoring interrupts
+            String faultyJar;
+            try (Stream<Path> s = Files.list(ROOT.resolve("host/launcher/target/devhost/drivers"))) {
+                faultyJar = s.filter(p -> p.getFileName().toString().startsWith("org.devhost.drivers.faulty")).findFirst()
+                        .orElseThrow().toString();
+            }
+            shell.write(("dev:rmmod faulty\ndev:insmod " + faultyJar + " fault=hang\n").getBytes(StandardCharsets.UTF_8));
+            shell.flush();
+            Await.until(() -> "faulty loaded again with fault=hang; the host said:\n" + out,
+                    () -> out.toString(StandardCharsets.UTF_8).contains("faulty: loaded (bundle "));
+            Process cat = new ProcessBuilder("cat", mount.resolve("faulty").toString()).redirectErrorStream(true).start();
+            // the supervisor's watchdog (10 s) calls it a hang, restarts faulty and abandons the reader's thread
+            String stuck = until("STATUS naming a stuck thread", d -> d.startsWith("STATUS=") && d.contains("1 thread stuck"));
+            assertTrue(stuck.contains("1 restart"), "STATUS says the module restarted: " + stuck);
+            cat.toHandle().destroyForcibly();
+            int from = seen.size();
+            for (int held = 0; held < 3; ) {
+                held += until("a held ping", d -> d.equals("X_DEVHOST_WATCHDOG=held") || d.equals("WATCHDOG=1"))
+                        .equals("X_DEVHOST_WATCHDOG=held") ? 1 : 0;
+            }
+            List<String> whileStuck = seen.subList(from, seen.size());
+            assertFalse(whileStuck.contains("WATCHDOG=1"), "no ping while a thread is stuck in a driver: " + whileStuck);
+
+            shell.write("dev:rmmod faulty\n".getBytes(StandardCharsets.UTF_8)); // its thread is no module's now
+            shell.flush();
+            until("pings again", "WATCHDOG=1"::equals);
+
+            shell.close(); // end of input stops the host
+            until("STOPPING=1", "STOPPING=1"::equals);
+            assertTrue(host.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host ends:\n" + out);
+            drained.get(10, TimeUnit.SECONDS);
+        } finally {
+            if (host.isAlive()) {
+                host.toHandle().destroy();
+                host.waitFor(30, TimeUnit.SECONDS);
+            }
+            receiver.destroyForcibly();
+        }
+    }
+}
