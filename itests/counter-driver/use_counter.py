@@ -5,7 +5,15 @@ import select
 import struct
 import sys
 
-dev = sys.argv[1] if len(sys.argv) > 1 else "/tmp/devhost-%d/dev" % os.getuid()  # dev:mounts says where
+def default_mount():  # where devfs mounts when not told (dev:mounts says where it is)
+    if os.getuid() == 0:
+        return "/run/devhost/dev"
+    if os.environ.get("XDG_RUNTIME_DIR", "").startswith("/"):
+        return os.environ["XDG_RUNTIME_DIR"] + "/devhost/dev"
+    return "/tmp/devhost-%d/devhost/dev" % os.getuid()
+
+
+dev = sys.argv[1] if len(sys.argv) > 1 else default_mount()
 RESET = 0x00006B01  # _IO('k', 1), Counter.RESET
 GET = 0x80086B02    # _IOR('k', 2, long), Counter.GET
 

@@ -442,4 +442,11 @@ class DevhostScriptIT {
             server.stop(0);
         }
     }
+
+    /** A jar with parameters that is not there is a clear error, not a framework property named after it. */
+    @Test
+    void aJarWithParametersThatIsNotThereIsRefusedSayingSo() throws Exception {
+        String out = new Host(tmp, "", "/nowhere/counter.jar:start=3").exit(2);
+        assertTrue(out.contains("devhost: no driver jar in '/nowhere/counter.jar:start=3'") && out.contains("(ENOENT)"), out);
+    }
 }

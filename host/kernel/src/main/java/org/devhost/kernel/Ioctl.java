@@ -1,7 +1,8 @@
 package org.devhost.kernel;
 
 /**
- * Linux's ioctl command numbers ({@code asm-generic/ioctl.h}): {@code _IO}, {@code _IOR}, {@code
+ * Linux's ioctl command numbers as {@code asm-generic/ioctl.h} makes them (x86, arm, arm64, riscv;
+ * powerpc, mips and sparc lay the fields out otherwise): {@code _IO}, {@code _IOR}, {@code
  * _IOW}, {@code _IOWR} and the fields of a number. A command holds {@code nr} in bits 0-7, {@code
  * type} (the driver's letter) in bits 8-15, the argument's {@code size} in bits 16-29 and {@code
  * dir} in bits 30-31 (NONE 0, WRITE 1, READ 2, both 3; READ means the driver writes the caller's
@@ -24,6 +25,8 @@ package org.devhost.kernel;
  * <p>The helpers are methods, so their results are not compile-time constants: compare with
  * {@code if}, or {@code switch} on {@link #nr} after checking {@link #type}. The encoding is a hint,
  * not a contract: old tty commands ({@code TCGETS} 0x5401) carry no size although they move data.
+ *
+ * @since 1.6
  */
 public final class Ioctl {
     /** No argument data. */

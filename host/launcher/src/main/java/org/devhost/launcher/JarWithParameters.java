@@ -23,10 +23,31 @@ record JarWithParameters(String location, Map<String, String> parameters, String
     /** How long the launcher waits for the kernel's ModuleManager to be there: a bound, not a timing. */
     private static final long WAIT_MS = 30_000;
 
-    /** Whether the argument is a jar with parameters: {@code ….jar:name=value[:name=value]…}. */
+    /** Whether the argument is a jar with parameters: {@code ….jar:name=value[:name=value]…}, the jar a file or a URL. */
     static boolean matches(String arg) {
-        int at = arg.lastIndexOf(".jar:");
-        return at > 0 && arg.substring(at + 5).contains("=");
+        return split(arg) > 0;
+    }
+
+    /** What a jar with parameters looks like, found or not: for a clear error when it is not there. */
+    static boolean looksLikeOne(String arg) {
+        int at = arg.indexOf(".jar:");
+        return at > 0 && arg.substring(at).contains("=");
+    }
+
+    /**
+     * Where the jar ends: the first {@code .jar:} whose prefix is a URL or an existing file and is
+     * followed by a parameter; -1 when there is none (then the argument is something else).
+     */
+    private static int split(String arg) {
+        for (int at = arg.indexOf(".jar:"); at > 0; at = arg.indexOf(".jar:", at + 1)) {
+            String jar = arg.substring(0, at + 4);
+            String rest = arg.substring(at + 5);
+            boolean url = jar.matches("[a-zA-Z][a-zA-Z0-9+.-]*:.*");
+            if (rest.contains("=") && (url || java.nio.file.Files.isRegularFile(Path.of(jar)))) {
+                return at;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -34,7 +55,7 @@ record JarWithParameters(String location, Map<String, String> parameters, String
      * @throws IllegalArgumentException for a parameter that is not {@code name=value} (the message says so, with EINVAL)
      */
     static JarWithParameters parse(String arg, String sha256) {
-        int at = arg.lastIndexOf(".jar:");
+        int at = split(arg);
         String jar = arg.substring(0, at + 4);
         Map<String, String> params = new LinkedHashMap<>();
         for (String p : arg.substring(at + 5).split(":")) {
@@ -45,8 +66,8 @@ record JarWithParameters(String location, Map<String, String> parameters, String
             }
             params.put(p.substring(0, eq), p.substring(eq + 1));
         }
-        String location = jar.contains(":") && !jar.startsWith("/") ? jar : Path.of(jar).toAbsolutePath().toUri().toString();
-        return new JarWithParameters(location, Map.copyOf(params), sha256);
+        String location = jar.matches("[a-zA-Z][a-zA-Z0-9+.-]*:.*") ? jar : Path.of(jar).toAbsolutePath().toUri().toString();
+        return new JarWithParameters(location, java.util.Collections.unmodifiableMap(params), sha256);
     }
 
     /** Loads it through the kernel's ModuleManager; prints what happened. */
@@ -68,12 +89,18 @@ record JarWithParameters(String location, Map<String, String> parameters, String
             return;
         }
         Object manager = ctx.getService(ref);
+        if (manager == null) {
+            System.err.println("devhost: not loading " + location + ": the kernel's module manager went away (ENODEV)");
+            return;
+        }
         try {
             Method load = ref.getBundle().loadClass(MANAGER).getMethod("load", String.class, Map.class, String.class);
             load.invoke(manager, location, parameters, sha256);
             System.out.println("devhost: loaded " + location + " with " + parameters);
         } catch (InvocationTargetException e) {
-            System.err.println("devhost: not loading " + location + ": " + e.getCause().getMessage());
+            Throwable cause = e.getCause();
+            System.err.println("devhost: not loading " + location + ": " + (cause.getMessage() == null ? cause.toString()
+                    : cause.getMessage() + (cause.getClass().getSimpleName().equals("KernelException") ? "" : " (" + cause.getClass().getName() + ")")));
         } catch (ReflectiveOperationException e) {
             System.err.println("devhost: not loading " + location + ": " + e);
         } finally {

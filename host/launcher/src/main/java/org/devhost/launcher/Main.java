@@ -95,6 +95,10 @@ public final class Main {
                 }
                 withParameters.add(j);
                 pin = null;
+            } else if (JarWithParameters.looksLikeOne(a)) {
+                System.err.println("devhost: no driver jar in '" + a + "': give an existing FILE.jar (or a URL) and its"
+                        + " parameters, FILE.jar:name=value[:name=value]... (ENOENT)");
+                System.exit(2);
             } else if (a.contains("=") && !a.endsWith(".jar")) {
                 config.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else if (a.endsWith(".jar")) {

@@ -52,8 +52,13 @@ public final class Counter implements FileOperations<Counter.Reader> {
         long start() default 0;
     }
 
-    /** One open file: the count it last read (null: nothing read yet). Guarded by the driver's lock. */
+    /**
+     * One open file: the text its last read from the start took (later offsets read on in it, so
+     * a reader taking it in pieces gets one number), and the count in it (null: nothing read yet).
+     * Guarded by the driver's lock.
+     */
     static final class Reader {
+        byte[] text;
         Long seen;
     }
 
@@ -82,8 +87,11 @@ public final class Counter implements FileOperations<Counter.Reader> {
         byte[] text;
         lock.lock();
         try {
-            text = (count + "\n").getBytes(StandardCharsets.US_ASCII);
-            reader.seen = count;
+            if (offset == 0 || reader.text == null) { // a read from the start takes the count now
+                reader.text = (count + "\n").getBytes(StandardCharsets.US_ASCII);
+                reader.seen = count;
+            }
+            text = reader.text;
         } finally {
             lock.unlock();
         }
@@ -138,6 +146,9 @@ public final class Counter implements FileOperations<Counter.Reader> {
                 return 0;
             }
             if (cmd == GET) {
+                if (arg.buffer().limit() < Long.BYTES) {
+                    throw new KernelException(Errno.EINVAL, "counter: GET needs room for a long (8 bytes)");
+                }
                 arg.buffer().putLong(0, count); // in the caller's byte order: never set it
                 return 0;
             }

@@ -49,6 +49,8 @@ class CounterTest {
             assertEquals("3\n", read(f));
             KernelException notANumber = assertThrows(KernelException.class, () -> write(f, "many"));
             assertEquals(Errno.EINVAL, notANumber.errno());
+            KernelException tooSmall = assertThrows(KernelException.class, () -> f.ioctl(Counter.GET, ByteBuffer.allocate(4)));
+            assertEquals(Errno.EINVAL, tooSmall.errno(), "a caller's buffer too small for a long");
         }
         kernel.unload(counter);
         assertTrue(user.device("counter").isEmpty());

@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.DeviceRegistry;
@@ -58,14 +56,13 @@ import org.w3c.dom.NodeList;
  */
 final class ComponentLoader {
     private static final AtomicLong IDS = new AtomicLong();
-    private static final Pattern MODULE = Pattern.compile(
-            Pattern.quote(KernelModule.NAMESPACE) + ";(?:[^,\"]|\"[^\"]*\")*?" + Pattern.quote(KernelModule.NAMESPACE)
-                    + "(?::String)?=(\"[^\"]*\"|[^;,\\s]+)");
+    /** {@code ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED}: what a stop or an rmmod gives a deactivate. */
+    private static final int BUNDLE_STOPPED = 6;
 
     private ComponentLoader() {}
 
     /** A reference of the description: its interface and where it goes (a constructor parameter, or a field). */
-    record Reference(String name, String service, int parameter, String field) {}
+    record Reference(String name, String service, int parameter, String field, boolean optional) {}
 
     /** What bnd wrote for the component. */
     record Description(String name, String implementation, int init, String activate, String deactivate,
@@ -75,18 +72,28 @@ final class ComponentLoader {
     /** Loads {@code type} into {@code kernel} with {@code parameters} ({@code name=value}, as insmod takes them). */
     static <C> LoadedModule<C> load(TestKernel kernel, Class<C> type, String... parameters) {
         Description d = describe(type);
-        String module = moduleName(type);
+        Path where = codeSource(type);
+        String module = moduleName(type, where);
         Map<String, Object> props = new LinkedHashMap<>(d.properties());
-        props.put("component.name", d.name());
-        props.put("component.id", IDS.incrementAndGet());
-        Map<String, Object> config = parameters(type, d.configurationPid(), parameters);
-        if (!config.isEmpty()) {
-            props.put("service.pid", d.configurationPid());
+        // The host keeps a module's parameters under its module name (ModuleParameters): the
+        // component sees them only when its configuration PID is that name.
+        boolean configured = List.of(d.configurationPid().split("\\s+")).stream()
+                .anyMatch(pid -> pid.equals(module) || pid.equals("$") && d.name().equals(module));
+        if (parameters.length > 0 && !configured) {
+            throw new IllegalStateException(type.getName() + " is module " + module + ", whose parameters the host keeps under"
+                    + " the configuration PID '" + module + "', but the component reads '" + d.configurationPid() + "': give it"
+                    + " @Component(configurationPid = \"" + module + "\")");
+        }
+        Map<String, Object> config = parameters(where, module, parameters);
+        if (!config.isEmpty() && !"ignore".equals(d.configurationPolicy())) {
             props.putAll(config);
-        } else if ("require".equals(d.configurationPolicy())) {
+            props.put("service.pid", module);
+        } else if (config.isEmpty() && "require".equals(d.configurationPolicy())) {
             throw new IllegalStateException(type.getName() + " has configuration-policy require: the host starts it only"
                     + " with parameters; give some (load(" + type.getSimpleName() + ".class, \"name=value\"))");
         }
+        props.put("component.name", d.name()); // DS's own, after the configuration: never overridden
+        props.put("component.id", IDS.incrementAndGet());
         Map<String, Object> seen = Collections.unmodifiableMap(props);
         DeviceRegistry registry = kernel.load(module);
         C component;
@@ -103,9 +110,17 @@ final class ComponentLoader {
                 invoke(component, type, d.activate(), seen, 0, "activate");
             }
             if (d.services().contains(FileOperations.class.getName()) && seen.get(MiscDeviceProperties.NAME) != null) {
-                misc = registry.registerMisc(String.valueOf(seen.get(MiscDeviceProperties.NAME)),
-                        intProperty(seen, MiscDeviceProperties.MINOR, MiscDevice.DYNAMIC_MINOR),
-                        intProperty(seen, MiscDeviceProperties.MODE, Device.DEFAULT_MODE), (FileOperations<?>) component);
+                try {
+                    misc = registry.registerMisc(String.valueOf(seen.get(MiscDeviceProperties.NAME)),
+                            intProperty(seen, MiscDeviceProperties.MINOR, MiscDevice.DYNAMIC_MINOR),
+                            intProperty(seen, MiscDeviceProperties.MODE, Device.DEFAULT_MODE), (FileOperations<?>) component);
+                } catch (RuntimeException e) {
+                    // the host's whiteboard gives the service back, and DS deactivates the component
+                    if (d.deactivate() != null) {
+                        invoke(component, type, d.deactivate(), seen, BUNDLE_STOPPED, "deactivate");
+                    }
+                    throw e;
+                }
             }
         } catch (RuntimeException | Error e) {
             kernel.unload(registry); // a failed init leaves nothing registered, as in the host
@@ -125,7 +140,7 @@ final class ComponentLoader {
             }
             String deactivate = m.description().deactivate();
             if (deactivate != null) {
-                invoke(m.component(), m.component().getClass(), deactivate, m.properties(), 1, "deactivate");
+                invoke(m.component(), m.component().getClass(), deactivate, m.properties(), BUNDLE_STOPPED, "deactivate");
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot deactivate " + m.name() + ": " + e, e);
@@ -163,7 +178,8 @@ final class ComponentLoader {
             }
             references.add(new Reference(r.getAttribute("name"), r.getAttribute("interface"),
                     r.getAttribute("parameter").isEmpty() ? -1 : Integer.parseInt(r.getAttribute("parameter")),
-                    r.getAttribute("field").isEmpty() ? null : r.getAttribute("field")));
+                    r.getAttribute("field").isEmpty() ? null : r.getAttribute("field"),
+                    r.getAttribute("cardinality").startsWith("0..")));
         }
         String name = root.getAttribute("name");
         String pid = root.getAttribute("configuration-pid");
@@ -174,46 +190,144 @@ final class ComponentLoader {
                 pid.isEmpty() ? name : pid, root.getAttribute("configuration-policy"), properties, services, references);
     }
 
-    /** The module name in the manifest bnd wrote beside the class ({@code Provide-Capability: devhost.module;devhost.module=NAME}). */
-    static String moduleName(Class<?> type) {
-        String header = null;
+    /** Where the class was loaded from: its classes folder or its jar. */
+    static Path codeSource(Class<?> type) {
         try {
-            Path where = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new IllegalStateException("cannot tell where " + type.getName() + " was loaded from: " + e, e);
+        }
+    }
+
+    /** The module name in the manifest bnd wrote beside the class ({@code Provide-Capability: devhost.module;devhost.module=NAME}). */
+    static String moduleName(Class<?> type, Path where) {
+        String header;
+        try {
+            header = read(where, "META-INF/MANIFEST.MF", in -> new Manifest(in).getMainAttributes().getValue("Provide-Capability"));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read the manifest beside " + type.getName() + ": " + e, e);
+        }
+        String name = capability(header == null ? "" : header, KernelModule.NAMESPACE);
+        if (name == null) {
+            throw new IllegalStateException("no module name for " + type.getName() + ": the manifest beside it (" + where
+                    + ") has no " + KernelModule.NAMESPACE + " capability; give the class @KernelModule(name = ...) and build with bnd");
+        }
+        return name;
+    }
+
+    /** The attribute named as its namespace in a clause of that namespace, in a Provide-Capability header; null when none. */
+    static String capability(String header, String namespace) {
+        for (List<String> clause : clauses(header)) {
+            if (!clause.get(0).equals(namespace)) {
+                continue;
+            }
+            for (String attribute : clause.subList(1, clause.size())) {
+                int eq = attribute.indexOf('=');
+                String key = eq < 0 ? attribute : attribute.substring(0, eq).trim();
+                if (eq > 0 && (key.equals(namespace) || key.equals(namespace + ":String"))) {
+                    String value = attribute.substring(eq + 1).trim();
+                    return value.length() > 1 && value.startsWith("\"") && value.endsWith("\"") ? value.substring(1, value.length() - 1) : value;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An OSGi header's clauses (split at commas), each split at semicolons, quotes respected. */
+    static List<List<String>> clauses(String header) {
+        List<List<String>> clauses = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i <= header.length(); i++) {
+            char c = i < header.length() ? header.charAt(i) : ',';
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (!quoted && (c == ';' || c == ',')) {
+                parts.add(part.toString().trim());
+                part.setLength(0);
+                if (c == ',') {
+                    clauses.add(parts);
+                    parts = new ArrayList<>();
+                }
+            } else {
+                part.append(c);
+            }
+        }
+        return clauses;
+    }
+
+    private interface Reader<T> {
+        T read(InputStream in) throws IOException;
+    }
+
+    /** A file of the classes folder or jar {@code where}, read; null when it has none. */
+    private static <T> T read(Path where, String entry, Reader<T> reader) throws IOException {
+        if (Files.isDirectory(where)) {
+            Path f = where.resolve(entry);
+            if (!Files.isRegularFile(f)) {
+                return null;
+            }
+            try (InputStream in = Files.newInputStream(f)) {
+                return reader.read(in);
+            }
+        }
+        try (JarFile jar = new JarFile(where.toFile())) {
+            java.util.zip.ZipEntry e = jar.getEntry(entry);
+            if (e == null) {
+                return null;
+            }
+            try (InputStream in = jar.getInputStream(e)) {
+                return reader.read(in);
+            }
+        }
+    }
+
+    /** The attribute definitions designated for {@code pid}, beside the class: bnd names each file after its definition's id, not the PID. */
+    private static Map<String, Element> declared(Path where, String pid) {
+        Map<String, Element> declared = new LinkedHashMap<>();
+        List<String> files = new ArrayList<>();
+        try {
             if (Files.isDirectory(where)) {
-                Path mf = where.resolve("META-INF/MANIFEST.MF");
-                if (Files.isRegularFile(mf)) {
-                    try (InputStream in = Files.newInputStream(mf)) {
-                        header = new Manifest(in).getMainAttributes().getValue("Provide-Capability");
+                Path dir = where.resolve("OSGI-INF/metatype");
+                if (Files.isDirectory(dir)) {
+                    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                        s.filter(f -> f.toString().endsWith(".xml")).forEach(f -> files.add("OSGI-INF/metatype/" + f.getFileName()));
                     }
                 }
             } else {
                 try (JarFile jar = new JarFile(where.toFile())) {
-                    header = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Provide-Capability");
+                    jar.stream().map(java.util.zip.ZipEntry::getName)
+                            .filter(n -> n.startsWith("OSGI-INF/metatype/") && n.endsWith(".xml")).forEach(files::add);
                 }
             }
-        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
-            throw new IllegalStateException("cannot read the manifest beside " + type.getName() + ": " + e, e);
+            for (String f : files) {
+                Element root = read(where, f, ComponentLoader::xml).getDocumentElement();
+                for (Element designate : children(root, "Designate")) {
+                    if (!designate.getAttribute("pid").equals(pid)) {
+                        continue;
+                    }
+                    for (Element object : children(designate, "Object")) {
+                        for (Element ocd : children(root, "OCD")) {
+                            if (ocd.getAttribute("id").equals(object.getAttribute("ocdref"))) {
+                                for (Element ad : children(ocd, "AD")) {
+                                    declared.put(ad.getAttribute("id"), ad);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the Metatype beside " + where + ": " + e, e);
         }
-        Matcher m = header == null ? null : MODULE.matcher(header);
-        if (m == null || !m.find()) {
-            throw new IllegalStateException("no module name for " + type.getName() + ": the manifest beside it has no "
-                    + KernelModule.NAMESPACE + " capability; give the class @KernelModule(name = ...) and build with bnd");
-        }
-        String name = m.group(1);
-        return name.startsWith("\"") ? name.substring(1, name.length() - 1) : name;
+        return declared;
     }
 
     /** The parameters as the host's insmod stores them: typed and checked by the Metatype, unknown ones as text. */
-    static Map<String, Object> parameters(Class<?> type, String pid, String... parameters) {
-        Map<String, Element> declared = new LinkedHashMap<>();
-        URL url = type.getClassLoader().getResource("OSGI-INF/metatype/" + pid + ".xml");
-        if (url != null) {
-            for (Element ocd : children(xml(url).getDocumentElement(), "OCD")) {
-                for (Element ad : children(ocd, "AD")) {
-                    declared.put(ad.getAttribute("id"), ad);
-                }
-            }
-        }
+    static Map<String, Object> parameters(Path where, String pid, String... parameters) {
+        Map<String, Element> declared = parameters.length == 0 ? Map.of() : declared(where, pid);
         Map<String, Object> typed = new LinkedHashMap<>();
         for (String p : parameters) {
             int eq = p.indexOf('=');
@@ -248,14 +362,23 @@ final class ComponentLoader {
                 default -> ModuleParams.strArray(one, name, new String[0], max);
             };
         }
-        long min = ad.getAttribute("min").isEmpty() ? Long.MIN_VALUE : Long.parseLong(ad.getAttribute("min"));
-        long max = ad.getAttribute("max").isEmpty() ? Long.MAX_VALUE : Long.parseLong(ad.getAttribute("max"));
+        long min = bound(ad.getAttribute("min"), Long.MIN_VALUE);
+        long max = bound(ad.getAttribute("max"), Long.MAX_VALUE);
         return switch (type) {
             case "Boolean" -> ModuleParams.bool(one, name, false);
             case "Integer" -> ModuleParams.i32(one, name, 0, (int) Math.max(min, Integer.MIN_VALUE), (int) Math.min(max, Integer.MAX_VALUE));
             case "Long" -> ModuleParams.i64(one, name, 0, min, max);
             default -> text;
         };
+    }
+
+    /** A Metatype bound of an integer parameter; none when absent or not an integer. */
+    private static long bound(String text, long none) {
+        try {
+            return text.isEmpty() ? none : Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return none;
+        }
     }
 
     // ---- making the instance ----
@@ -310,8 +433,11 @@ final class ComponentLoader {
                         default -> throw new UnsupportedOperationException("LoggerFactory." + method.getName() + " in the testing kit");
                     });
         }
+        if (r.optional()) {
+            return null; // an optional reference with nothing to bind: DS leaves it null too
+        }
         throw new IllegalStateException(type.getName() + ": reference " + r.name() + " to " + r.service() + " is not one"
-                + " the testing kit provides (DeviceRegistry, LoggerFactory)");
+                + " the testing kit provides (DeviceRegistry, LoggerFactory); make it optional, or test that part in the host");
     }
 
     /** An argument of init or deactivate that is not a reference: the properties, a property type, or the reason. */
@@ -362,31 +488,56 @@ final class ComponentLoader {
         throw new IllegalStateException("init threw " + cause, cause);
     }
 
-    /** A component property type over {@code props}, by DS's mapping of method names to property names. */
+    /**
+     * A component property type over {@code props}, as Felix SCR makes it: DS's mapping of method
+     * names to property names (a single-element annotation's {@code value()} is named after the
+     * type: {@code MyValue} is {@code my.value}), the type's {@code PREFIX_}, and DS's coercions: a
+     * missing property is 0, false or null (bnd writes the annotation's defaults as component
+     * properties, so a component sees them that way), text is parsed strictly, a list gives its
+     * first element, a boolean gives 1 or 0. A value that cannot be coerced fails when its method
+     * is called, as in the host.
+     */
     static Object propertyType(Class<?> annotation, Map<String, Object> props) {
         String prefix = "";
         try {
             Field f = annotation.getField("PREFIX_");
-            prefix = String.valueOf(f.get(null));
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && f.get(null) != null) {
+                prefix = String.valueOf(f.get(null));
+            }
         } catch (NoSuchFieldException | IllegalAccessException none) {
             // no prefix
         }
+        boolean singleElement = isSingleElement(annotation);
         String p = prefix;
         return Proxy.newProxyInstance(annotation.getClassLoader(), new Class<?>[] {annotation}, (proxy, method, args) -> {
             switch (method.getName()) {
                 case "annotationType":
                     return annotation;
                 case "toString":
-                    return "@" + annotation.getName() + props;
+                    return annotation.getName() + " : " + props;
                 case "hashCode":
                     return System.identityHashCode(proxy);
                 case "equals":
                     return proxy == args[0];
                 default:
-                    Object v = props.get(p + propertyName(method.getName()));
-                    return v == null ? method.getDefaultValue() : coerce(v, method.getReturnType(), method.getName());
+                    String key = singleElement && method.getName().equals("value") ? typeNameToKey(annotation.getSimpleName())
+                            : propertyName(method.getName());
+                    return coerce(props.get(p + key), method.getReturnType(), p + key);
             }
         });
+    }
+
+    /** DS's single-element annotation: a {@code value()} and every other element with a default. */
+    private static boolean isSingleElement(Class<?> annotation) {
+        boolean value = false;
+        for (Method m : annotation.getDeclaredMethods()) {
+            if (m.getName().equals("value")) {
+                value = true;
+            } else if (m.getDefaultValue() == null) {
+                return false;
+            }
+        }
+        return value;
     }
 
     /** DS 1.4 (112.8.2.1): {@code $$} is {@code $}, a lone {@code $} goes, {@code $_$} is {@code -}, {@code __} is {@code _}, {@code _} is {@code .}. */
@@ -395,12 +546,12 @@ final class ComponentLoader {
         for (int i = 0; i < method.length(); i++) {
             char c = method.charAt(i);
             if (c == '$') {
-                if (method.startsWith("$$", i)) {
-                    b.append('$');
-                    i++;
-                } else if (method.startsWith("$_$", i)) {
+                if (method.startsWith("$_$", i)) {
                     b.append('-');
                     i += 2;
+                } else if (method.startsWith("$$", i)) {
+                    b.append('$');
+                    i++;
                 }
             } else if (c == '_') {
                 if (method.startsWith("__", i)) {
@@ -416,50 +567,108 @@ final class ComponentLoader {
         return b.toString();
     }
 
-    private static Object coerce(Object v, Class<?> to, String method) {
+    /** DS's name for a single-element annotation's value: {@code MyValue} is {@code my.value}. */
+    static String typeNameToKey(String simpleName) {
+        StringBuilder b = new StringBuilder();
+        boolean lastLow = false;
+        for (char c : simpleName.toCharArray()) {
+            if (lastLow && Character.isLetterOrDigit(c) && Character.isUpperCase(c)) {
+                b.append('.');
+            }
+            lastLow = Character.isLetterOrDigit(c) && Character.isLowerCase(c);
+            b.append(Character.toLowerCase(c));
+        }
+        return b.toString();
+    }
+
+    /** DS's coercion of a property value to a property type's return type (Felix SCR's rules). */
+    static Object coerce(Object v, Class<?> to, String key) {
         if (to.isArray()) {
-            Object[] items = v.getClass().isArray() ? boxedItems(v) : new Object[] {v};
+            Object[] items = v == null ? new Object[0] : v.getClass().isArray() ? boxedItems(v)
+                    : v instanceof java.util.Collection<?> c ? c.toArray() : new Object[] {v};
             Object out = Array.newInstance(to.getComponentType(), items.length);
             for (int i = 0; i < items.length; i++) {
-                Array.set(out, i, coerce(items[i], to.getComponentType(), method));
+                Array.set(out, i, coerce(items[i], to.getComponentType(), key));
             }
             return out;
         }
-        if (v.getClass().isArray()) {
-            Object[] items = boxedItems(v);
-            return items.length == 0 ? null : coerce(items[0], to, method);
+        if (v != null && v.getClass().isArray()) {
+            v = Array.getLength(v) == 0 ? null : Array.get(v, 0);
+        } else if (v instanceof java.util.Collection<?> c) {
+            v = c.isEmpty() ? null : c.iterator().next();
         }
-        String s = String.valueOf(v).trim();
         try {
             if (to == String.class) {
-                return String.valueOf(v);
-            } else if (to == int.class || to == Integer.class) {
-                return v instanceof Number n ? n.intValue() : Integer.decode(s);
-            } else if (to == long.class || to == Long.class) {
-                return v instanceof Number n ? n.longValue() : Long.decode(s);
-            } else if (to == boolean.class || to == Boolean.class) {
-                return v instanceof Boolean b ? b : Boolean.parseBoolean(s);
-            } else if (to == short.class) {
-                return v instanceof Number n ? n.shortValue() : Short.decode(s);
-            } else if (to == byte.class) {
-                return v instanceof Number n ? n.byteValue() : Byte.decode(s);
-            } else if (to == double.class) {
-                return v instanceof Number n ? n.doubleValue() : Double.parseDouble(s);
-            } else if (to == float.class) {
-                return v instanceof Number n ? n.floatValue() : Float.parseFloat(s);
-            } else if (to == char.class) {
-                return s.isEmpty() ? '\0' : s.charAt(0);
-            } else if (to.isEnum()) {
-                for (Object e : to.getEnumConstants()) {
-                    if (((Enum<?>) e).name().equals(s)) {
-                        return e;
-                    }
-                }
+                return v == null ? null : String.valueOf(v);
             }
+            if (to == boolean.class || to == Boolean.class) {
+                return v == null ? false : v instanceof Boolean b ? b : v instanceof String t ? Boolean.parseBoolean(t)
+                        : v instanceof Character ch ? ch != 0 : v instanceof Number n ? n.intValue() != 0 : fail(v, to, key);
+            }
+            if (to.isEnum()) {
+                return v == null ? null : v instanceof String t ? enumValue(to, t) : fail(v, to, key);
+            }
+            if (to == char.class || to == Character.class) {
+                return v == null ? '\0' : v instanceof Character ch ? ch : v instanceof String t && !t.isEmpty() ? t.charAt(0)
+                        : v instanceof Number n ? (char) n.intValue() : fail(v, to, key);
+            }
+            long whole;
+            double real;
+            if (v == null) {
+                whole = 0;
+                real = 0;
+            } else if (v instanceof Boolean b) {
+                whole = b ? 1 : 0;
+                real = whole;
+            } else if (v instanceof Character ch) {
+                whole = ch;
+                real = whole;
+            } else if (v instanceof Number n) {
+                whole = n.longValue();
+                real = n.doubleValue();
+            } else if (v instanceof String t) {
+                if (to == double.class || to == Double.class || to == float.class || to == Float.class) {
+                    real = Double.parseDouble(t);
+                    whole = (long) real;
+                } else {
+                    whole = to == int.class || to == Integer.class ? Integer.parseInt(t) : to == short.class || to == Short.class
+                            ? Short.parseShort(t) : to == byte.class || to == Byte.class ? Byte.parseByte(t) : Long.parseLong(t);
+                    real = whole;
+                }
+            } else {
+                return fail(v, to, key);
+            }
+            if (to == int.class || to == Integer.class) {
+                return v instanceof Number n ? n.intValue() : (int) whole;
+            } else if (to == long.class || to == Long.class) {
+                return whole;
+            } else if (to == short.class || to == Short.class) {
+                return v instanceof Number n ? n.shortValue() : (short) whole;
+            } else if (to == byte.class || to == Byte.class) {
+                return v instanceof Number n ? n.byteValue() : (byte) whole;
+            } else if (to == double.class || to == Double.class) {
+                return real;
+            } else if (to == float.class || to == Float.class) {
+                return (float) real;
+            }
+            return fail(v, to, key);
         } catch (NumberFormatException e) {
-            throw new KernelException(Errno.EINVAL, "property for " + method + "(): '" + v + "' is not a " + to.getSimpleName());
+            throw new KernelException(Errno.EINVAL, "property " + key + "='" + v + "' is not a " + to.getSimpleName()
+                    + " (the host's Declarative Services refuses it too)");
         }
-        throw new KernelException(Errno.EINVAL, "property for " + method + "(): '" + v + "' cannot be a " + to.getSimpleName());
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object enumValue(Class<?> type, String name) {
+        try {
+            return Enum.valueOf((Class) type, name);
+        } catch (IllegalArgumentException e) {
+            throw new KernelException(Errno.EINVAL, "'" + name + "' is none of " + Arrays.toString(type.getEnumConstants()));
+        }
+    }
+
+    private static Object fail(Object v, Class<?> to, String key) {
+        throw new KernelException(Errno.EINVAL, "property " + key + "='" + v + "' cannot be a " + to.getSimpleName());
     }
 
     private static Object[] boxedItems(Object array) {
@@ -555,12 +764,20 @@ final class ComponentLoader {
 
     private static Document xml(URL url) {
         try (InputStream in = url.openStream()) {
+            return xml(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + url + ": " + e, e);
+        }
+    }
+
+    private static Document xml(InputStream in) throws IOException {
+        try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setExpandEntityReferences(false);
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             return f.newDocumentBuilder().parse(in);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read " + url + ": " + e, e);
+        } catch (javax.xml.parsers.ParserConfigurationException | org.xml.sax.SAXException e) {
+            throw new IOException("not the XML bnd writes: " + e, e);
         }
     }
 }

@@ -67,7 +67,7 @@ class KernelLayersTest {
     }
 
     @Test
-    void theApiUsesNoImplementationAndTheTestingKitOnlyTheRegistry() {
+    void theApiUsesNoImplementationTheTestingKitOnlyTheRegistryAndNothingUsesTheKit() {
         noClasses().that().resideInAPackage("org.devhost.kernel")
                 .should().dependOnClassesThat().resideInAPackage(IMPL + "..").check(KERNEL);
         noClasses().that().resideInAPackage("org.devhost.kernel.testing")
@@ -75,6 +75,9 @@ class KernelLayersTest {
                         .filter(p -> !p.equals("registry")).map(p -> IMPL + "." + p + "..").toArray(String[]::new))
                 .because("the exported testing kit wraps the StandaloneKernel and nothing else")
                 .check(KERNEL);
+        noClasses().that().resideInAnyPackage("org.devhost.kernel", IMPL + "..")
+                .should().dependOnClassesThat().resideInAPackage("org.devhost.kernel.testing..")
+                .because("the testing kit is above everything else in the bundle").check(KERNEL);
     }
 
     @Test

@@ -57,7 +57,8 @@ class ComponentLoaderTest {
     void withoutParametersThePropertyTypesDefaultsApply() {
         LoadedModule<Greeter> greeter = kernel.load(Greeter.class);
         assertEquals("hello 0\n", read("greeter"));
-        assertFalse(greeter.properties().containsKey("start"));
+        assertEquals(0, greeter.properties().get("start"), "the default bnd wrote as a component property");
+        assertFalse(greeter.properties().containsKey("service.pid"), "no configuration: no parameters given");
         kernel.unload(greeter);
     }
 
@@ -112,14 +113,36 @@ class ComponentLoaderTest {
     }
 
     @Test
-    void dsNamesMethodsAsPropertiesByItsRules() {
+    void dsNamesMethodsAsPropertiesAndCoercesValuesByItsRules() {
         assertEquals("my.param", ComponentLoader.propertyName("my_param"));
         assertEquals("my_param", ComponentLoader.propertyName("my__param"));
         assertEquals("a-b", ComponentLoader.propertyName("a$_$b"));
         assertEquals("a$b", ComponentLoader.propertyName("a$$b"));
         assertEquals("ab", ComponentLoader.propertyName("a$b"));
-        Greeter.Params p = (Greeter.Params) ComponentLoader.propertyType(Greeter.Params.class, Map.of("start", "0x10"));
-        assertEquals(16, p.start(), "text is decoded as the host's property types decode it");
-        assertEquals("hello", p.greeting_text());
+        assertEquals("my.value", ComponentLoader.typeNameToKey("MyValue"));
+        Greeter.Params p = (Greeter.Params) ComponentLoader.propertyType(Greeter.Params.class, Map.of("start", "16"));
+        assertEquals(16, p.start());
+        assertEquals(null, p.greeting_text(), "a missing property is null, as Felix SCR gives it (bnd writes the defaults)");
+        assertEquals(1, ((Greeter.Params) ComponentLoader.propertyType(Greeter.Params.class, Map.of("start", true))).start());
+        assertEquals(4, ((Greeter.Params) ComponentLoader.propertyType(Greeter.Params.class, Map.of("start", java.util.List.of(4, 5)))).start());
+        Greeter.Params hex = (Greeter.Params) ComponentLoader.propertyType(Greeter.Params.class, Map.of("start", "0x10"));
+        assertEquals(Errno.EINVAL, assertThrows(KernelException.class, hex::start).errno(), "text is parsed strictly, as the host does");
+    }
+
+    @Test
+    void parametersNeedTheConfigurationPidToBeTheModulesName() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> kernel.load(Hybrid.class, "x=1"));
+        assertTrue(e.getMessage().contains("@Component(configurationPid = \"greeter\")"), e.getMessage());
+        assertTrue(user.device("hybrid").isEmpty());
+    }
+
+    @Test
+    void theModuleNameIsTheDevhostModuleCapabilityAndNoOther() {
+        assertEquals("ours", ComponentLoader.capability("acme.devhost.module;acme.devhost.module=theirs,devhost.module;devhost.module=ours",
+                "devhost.module"));
+        assertEquals("x", ComponentLoader.capability("devhost.module; devhost.module = x", "devhost.module"));
+        assertEquals("m", ComponentLoader.capability("osgi.service;objectClass:List<String>=\"a,b\";uses:=\"c\","
+                + "devhost.module;devhost.module:String=\"m\";description=\"one, two; three\"", "devhost.module"));
+        assertEquals(null, ComponentLoader.capability("osgi.service;objectClass=x", "devhost.module"));
     }
 }

@@ -25,7 +25,7 @@ public final class ModuleContext {
     private final Set<OpenFileImpl> openedFiles = new LinkedHashSet<>();
     private final Set<WaitQueueImpl> queues = Collections.newSetFromMap(new WeakHashMap<>());
     private boolean released;
-    /** Users of this context (a bundle's registry, its whiteboard devices); guarded by KernelCore's map. */
+    /** Users of this context (a bundle's registry, its whiteboard devices); guarded by {@code this}. */
     private int users;
     /** Devices of this module whose revocation wait ran out and whose operations have not all returned. */
     private int stuckDevices;
@@ -41,13 +41,13 @@ public final class ModuleContext {
         return name;
     }
 
-    /** One more user (the registry's KernelCore.attach); the caller holds KernelCore's map lock. */
-    public void retain() {
+    /** One more user (a bundle's registry, or its whiteboard device, attached it). */
+    public synchronized void retain() {
         users++;
     }
 
-    /** One user less; true when it was the last. The caller holds KernelCore's map lock. */
-    public boolean unretain() {
+    /** One user less; true when it was the last. */
+    public synchronized boolean unretain() {
         return --users == 0;
     }
 

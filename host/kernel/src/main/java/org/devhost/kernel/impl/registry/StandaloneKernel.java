@@ -14,7 +14,7 @@ import org.osgi.service.log.Logger;
 
 /**
  * The kernel outside a framework: the same device table, modules and log ring, for unit tests of
- * drivers (through the exported kit, {@link org.devhost.kernel.testing.TestKernel}) and for benchmarks. In the host the framework does this wiring (one registry per bundle,
+ * drivers (through the exported kit, the exported {@code org.devhost.kernel.testing.TestKernel}) and for benchmarks. In the host the framework does this wiring (one registry per bundle,
  * the Log Service feeding the ring); here the caller does it.
  *
  * <pre>{@code

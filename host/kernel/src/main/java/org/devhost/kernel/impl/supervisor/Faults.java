@@ -7,7 +7,8 @@ import org.osgi.framework.Bundle;
 /**
  * Detection of crashes: {@code fault_threshold} operation faults within {@code fault_window_ms}
  * (reported by the character devices through {@code KernelCore}), and an init that throws outside
- * any load (reported by the lifecycle's {@code InitFailureWatcher}, or by a restart's own wait).
+ * any load (reported by the lifecycle's {@code InitFailureWatcher}; a restart's own failed init is
+ * {@link Restarts}' to handle).
  * Each found crash goes to {@link Restarts#crash}. Called on the reporter's thread; never blocks.
  */
 final class Faults {

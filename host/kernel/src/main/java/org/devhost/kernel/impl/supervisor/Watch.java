@@ -30,7 +30,7 @@ final class Watch {
     final Deque<Long> faults = new ArrayDeque<>();
     ScheduledFuture<?> pending;
     /**
-     * Bumped by a restart by hand and by {@link Supervisor#forget}: a lifecycle task that was
+     * Bumped by a restart by hand, by {@link Supervisor#forget} and by a stuck step ({@link RestartSteps#failStuck}): a lifecycle task that was
      * scheduled under an older value has been overtaken (a manual restart, an unload) and does nothing.
      */
     int generation;
