@@ -42,7 +42,7 @@ class ServiceNotifyIT {
             "s.bind(sys.argv[1])",
             "print('listening', flush=True)",
             "while True:",
-            "    print(s.recv(65536).decode().replace('\\n', '|'), flush=True)");
+            "    print(s.recv(65536).decode().replace('\\r', '|').replace('\\n', '|'), flush=True)");
 
     @TempDir
     Path tmp;
@@ -144,6 +144,81 @@ class ServiceNotifyIT {
 
             shell.close(); // end of input stops the host
             until("STOPPING=1", "STOPPING=1"::equals);
+            assertTrue(host.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host ends:\n" + out);
+            drained.get(10, TimeUnit.SECONDS);
+        } finally {
+            if (host.isAlive()) {
+                host.toHandle().destroy();
+                host.waitFor(30, TimeUnit.SECONDS);
+            }
+            receiver.destroyForcibly();
+        }
+    }
+
+    /**
+     * The journal's native socket, stood in for by the same kind of receiver: started as systemd
+     * starts it ({@code JOURNAL_STREAM} set), the host sends every log entry with its PRIORITY and
+     * DEVHOST_ fields; a driver crash (faulty, fault=oops, written to until the supervisor calls it
+     * a crash) is an entry at priority 3 with DEVHOST_EVENT=CRASHED and DEVHOST_MODULE=faulty, so
+     * {@code journalctl -u devhost -p err} shows it; a device added carries its name and numbers.
+     */
+    @Test
+    void theLogGoesToTheJournalWithPrioritiesAndFieldsAndADriverCrashIsAnError() throws Exception {
+        Needs.that(onPath("python3"), "no python3 on the PATH (apt-get install python3)");
+        Path socket = tmp.resolve("journal");
+        Process receiver = new ProcessBuilder("python3", "-c", RECEIVER.replace(".decode()", ".decode('latin-1')"), socket.toString())
+                .redirectErrorStream(true).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.ISO_8859_1));
+        assertEquals("listening", lines.readLine());
+        Thread reader = new Thread(() -> {
+            try {
+                for (String l; (l = lines.readLine()) != null; ) {
+                    datagrams.add(l);
+                }
+            } catch (IOException gone) {
+                // the receiver ended
+            }
+        }, "itest-journal-receiver");
+        reader.setDaemon(true);
+        reader.start();
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"), "devhost.devfs=off",
+                "devhost.journal.socket=" + socket)
+                .directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().put("DEVHOST_NO_BUILD", "1");
+        pb.environment().put("JOURNAL_STREAM", "8:4242"); // what systemd sets when stdout is the journal
+        Process host = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
+            try {
+                host.getInputStream().transferTo(out);
+            } catch (IOException ignored) {
+                // the host ended
+            }
+        });
+        OutputStream shell = host.getOutputStream();
+        try {
+            String added = until("scull0 added", d -> d.contains("DEVHOST_EVENT=ADDED") && d.contains("DEVHOST_DEVICE=scull0|"));
+            assertTrue(added.contains("PRIORITY=6|") && added.contains("DEVHOST_MODULE=scull|") && added.contains("DEVHOST_MAJOR=")
+                    && added.contains("DEVHOST_MINOR=0|") && added.contains("SYSLOG_IDENTIFIER=devhost|"), added);
+
+            String faultyJar;
+            try (Stream<Path> s = Files.list(ROOT.resolve("host/launcher/target/devhost/drivers"))) {
+                faultyJar = s.filter(p -> p.getFileName().toString().startsWith("org.devhost.drivers.faulty")).findFirst()
+                        .orElseThrow().toString();
+            }
+            StringBuilder commands = new StringBuilder("dev:rmmod faulty\ndev:insmod " + faultyJar + " fault=oops\n");
+            for (int i = 0; i < 5; i++) {
+                commands.append("dev:write faulty x\n"); // each a NullPointerException in the driver: EIO, a fault
+            }
+            shell.write(commands.toString().getBytes(StandardCharsets.UTF_8));
+            shell.flush();
+            String crash = until("faulty's crash", d -> d.contains("DEVHOST_EVENT=CRASHED"));
+            assertTrue(crash.contains("PRIORITY=3|") && crash.contains("DEVHOST_MODULE=faulty|"), crash);
+            String fault = seen.stream().filter(d -> d.contains("DEVHOST_MODULE=faulty|") && d.contains("PRIORITY=3|")
+                    && d.contains("NullPointerException")).findFirst().orElse(null);
+            assertTrue(fault != null, "the faults themselves are errors of faulty's: " + String.join("\n", seen));
+            shell.close();
             assertTrue(host.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host ends:\n" + out);
             drained.get(10, TimeUnit.SECONDS);
         } finally {
