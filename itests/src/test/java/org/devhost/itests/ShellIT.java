@@ -203,7 +203,7 @@ public class ShellIT {
         run("dev:echo scull2 line");
         assertEquals("line\n", run("dev:cat scull2"));
         String hex = run("dev:hexdump -n 16 zero");
-        assertEquals("00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n00000010", hex);
+        assertEquals("00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n00000010\n", hex);
         assertTrue(run("dev:hexdump -s 6 scull1"), run("dev:hexdump -s 6 scull1").contains("|world|"));
         String dd = run("dev:dd if=zero of=null bs=4K count=10");
         assertTrue(dd, dd.startsWith("10+0 records in\n10+0 records out\n40960 bytes (41.0 kB) copied, "));

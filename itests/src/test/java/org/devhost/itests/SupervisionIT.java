@@ -96,7 +96,7 @@ public class SupervisionIT {
 
     /**
      * Sets a module's supervision policy (a factory configuration of org.devhost.supervision, as
-     * a conf/org.devhost.supervision~NAME.cfg file would) and waits until the kernel has it.
+     * a conf/org.devhost.supervision-NAME.cfg file would) and waits until the kernel has it.
      */
     private void policy(String module, Map<String, Object> values) throws Exception {
         org.osgi.service.cm.Configuration c = configs.getFactoryConfiguration("org.devhost.supervision", module, "?");

@@ -42,12 +42,15 @@ final class Hexdump {
         }
     }
 
-    /** Prints the partial last line and the final offset. */
+    /**
+     * Prints the partial last line and the final offset, ended by a newline as {@code hexdump -C}
+     * ends it: without one, the next prompt of a piped shell would follow on the same line.
+     */
     void finish() {
         if (filled > 0) {
             emit(filled);
         }
-        out.print(String.format("%08x", offset));
+        out.print(String.format("%08x\n", offset));
     }
 
     private void emit(int n) {

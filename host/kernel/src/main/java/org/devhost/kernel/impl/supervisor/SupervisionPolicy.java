@@ -5,8 +5,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * How one module is supervised: Configuration Admin factory configurations of PID {@link #PID}
- * (a {@code .cfg} file {@code conf/org.devhost.supervision~scull.cfg}), described by Metatype.
- * {@code module=*} sets the defaults for every module without one of its own.
+ * (a {@code .cfg} file {@code conf/org.devhost.supervision-scull.cfg} holding {@code module=scull}),
+ * described by Metatype. FileInstall takes only {@code -} before the configuration's name: a file
+ * named {@code org.devhost.supervision~scull.cfg} becomes a plain configuration of that whole PID
+ * and is ignored. The module is the {@code module} property, not the file's name; {@code module=*}
+ * sets the defaults for every module without one of its own. Property names have dots where the
+ * methods have underscores ({@code fault.threshold=2}).
  */
 @ObjectClassDefinition(id = SupervisionPolicy.PID, name = "devhost module supervision",
         description = "Restart policy of a driver module (MINIX 3 reincarnation server, Erlang/OTP restart intensity)")
