@@ -132,7 +132,7 @@ class DebianPackageIT {
         Files.writeString(etc.resolve("devhost.properties"), Files.readString(etc.resolve("devhost.properties"))
                 + "devhost.itest.word=from-etc\n  # an indented comment\ndevhost.itest.other=also-from-etc\n");
         List<String> cmd = new ArrayList<>(List.of(root.resolve("usr/bin/devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
-                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.devfs=off"));
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.devfs=off", "devhost.admin.socket=" + tmp.resolve("admin.sock")));
         String[] env = {"DEVHOST_HOME", root.resolve("usr/lib/devhost").toString(), "DEVHOST_ETC", etc.toString()};
         Result r = run(tmp, "($.context) getProperty devhost.itest.word\n($.context) getProperty devhost.itest.other\n"
                 + "($.context) getProperty devhost.conf\ndev:lsmod\n", listOf(cmd, "devhost.itest.word=from-the-command-line"), env);
@@ -141,6 +141,21 @@ class DebianPackageIT {
         assertTrue(r.output().contains("g! also-from-etc\n"), "the configuration file is read: " + r.output());
         assertTrue(r.output().contains("g! " + etc.resolve("conf") + "\n"), "conf/ is the package's: " + r.output());
         assertTrue(r.output().matches("(?s).*\nscull +\\d+  live +0  0.*"), "the drivers run: " + r.output());
+    }
+
+    /** {@code devhost shell} and {@code devhost dev:CMD} reach the running service's shell (AdminSocketIT checks the shell itself). */
+    @Test
+    void theCommandWithAShellCommandTalksToTheRunningService() throws Exception {
+        Path root = unpack();
+        String[] env = {"DEVHOST_HOME", root.resolve("usr/lib/devhost").toString(), "DEVHOST_ETC", root.resolve("etc/devhost").toString(),
+            "DEVHOST_ADMIN_SOCKET", tmp.resolve("nobody-listens.sock").toString()};
+        for (List<String> cmd : List.of(List.of(root.resolve("usr/bin/devhost").toString(), "dev:lsmod"),
+                List.of(root.resolve("usr/bin/devhost").toString(), "shell"))) {
+            Result r = run(tmp, "", cmd, env);
+            assertEquals(2, r.code(), r.output());
+            assertTrue(r.output().startsWith("devhost: cannot reach the running host's shell at " + tmp.resolve("nobody-listens.sock")),
+                    cmd + ": " + r.output());
+        }
     }
 
     private static List<String> listOf(List<String> first, String... more) {
