@@ -89,6 +89,17 @@ class DebianPackageIT {
         }
     }
 
+    /** Beside the package, the distribution as a plain archive, for machines without dpkg. */
+    @Test
+    void theDistributionIsAlsoAPlainArchive() throws Exception {
+        Path archive = ROOT.resolve("host/launcher/target/devhost-0.1.0-SNAPSHOT.tar.gz");
+        Result r = run(tmp, "", List.of("tar", "tzf", archive.toString()));
+        assertEquals(0, r.code(), r.output());
+        for (String entry : List.of("devhost/lib/devhost.jar", "devhost/lib/org.apache.felix.framework.jar", "devhost/etc/gosh_profile")) {
+            assertTrue(r.output().lines().anyMatch(entry::equals), entry + " in:\n" + r.output());
+        }
+    }
+
     /** No lintian error; the warnings it gives are the ones ARCHITECTURE.md section 13 names and explains. */
     @Test
     void lintianFindsNoError() throws Exception {

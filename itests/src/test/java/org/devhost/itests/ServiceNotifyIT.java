@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JDK has no datagram Unix socket). READY=1 comes once devfs holds the devices; the watchdog is
  * pinged; a driver whose thread is abandoned in its code (faulty, fault=hang, caught by the
  * supervisor's watchdog) holds the pings and STATUS says so; unloading it resumes them; STOPPING=1
- * comes at the end.
+ * comes at SIGTERM, as systemd stops a service.
  */
 class ServiceNotifyIT {
     private static final Path ROOT = Path.of(System.getProperty("devhost.root", "..")).toAbsolutePath().normalize();
@@ -142,7 +142,7 @@ class ServiceNotifyIT {
             shell.flush();
             until("pings again", "WATCHDOG=1"::equals);
 
-            shell.close(); // end of input stops the host
+            host.toHandle().destroy(); // SIGTERM, as systemd stops a service
             until("STOPPING=1", "STOPPING=1"::equals);
             assertTrue(host.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host ends:\n" + out);
             drained.get(10, TimeUnit.SECONDS);
