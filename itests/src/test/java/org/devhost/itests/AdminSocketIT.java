@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,13 +62,7 @@ class AdminSocketIT {
         pb.environment().put("DEVHOST_NO_BUILD", "1");
         Process host = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                host.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the host ended
-            }
-        });
+        Drain drained = Drain.of(host.getInputStream(), out);
         try {
             Await.until(() -> "the admin socket at " + socket + "; the host said:\n" + out, () -> Files.exists(socket));
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -38,13 +37,7 @@ class DebianPackageIT {
         }
         Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                p.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
+        Drain drained = Drain.of(p.getInputStream(), out);
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         if (!p.waitFor(BOUND_SECONDS, TimeUnit.SECONDS)) {

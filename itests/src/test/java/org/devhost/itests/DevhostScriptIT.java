@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,7 @@ class DevhostScriptIT {
     private static final class Host {
         final Process process;
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final CompletableFuture<Void> drained;
+        final Drain drained;
 
         /** @param own where this host keeps its cache, deploy/ and conf/: never the checkout's own */
         Host(Path own, String commands, String... args) throws IOException {
@@ -51,13 +50,7 @@ class DevhostScriptIT {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
             pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
             process = pb.start();
-            drained = CompletableFuture.runAsync(() -> {
-                try {
-                    process.getInputStream().transferTo(out);
-                } catch (IOException ignored) {
-                    // the process went away
-                }
-            });
+            drained = Drain.of(process.getInputStream(), out);
             if (commands != null) {
                 process.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
                 process.getOutputStream().close(); // end of input stops the host
@@ -176,13 +169,7 @@ class DevhostScriptIT {
                 "devhost.conf=" + own.resolve("conf"), "--no-shell");
         Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                p.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // gone
-            }
-        });
+        Drain drained = Drain.of(p.getInputStream(), out);
         try {
             // without allow_other only the mounting user reaches the files, so look as nobody
             String asNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups stat -c '%U %G' " + mnt + "/zero 2>&1";

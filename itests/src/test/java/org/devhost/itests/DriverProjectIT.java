@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,13 +38,7 @@ class DriverProjectIT {
         pb.environment().put("DEVHOST_NO_BUILD", "1"); // ./devhost: the reactor built the host already
         Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                p.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
+        Drain drained = Drain.of(p.getInputStream(), out);
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         if (!p.waitFor(BOUND_SECONDS, TimeUnit.SECONDS)) {
@@ -159,13 +152,7 @@ class DriverProjectIT {
         pb.environment().put("DEVHOST_NO_BUILD", "1");
         Process host = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                host.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
+        Drain drained = Drain.of(host.getInputStream(), out);
         try {
             Await.until(() -> "counter in devfs at " + mount + "; the host said:\n" + out, () -> Files.exists(mount.resolve("counter")));
 

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -99,13 +98,7 @@ class ServiceNotifyIT {
         pb.environment().put("WATCHDOG_USEC", "400000"); // a ping every 200 ms
         Process host = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                host.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the host ended
-            }
-        });
+        Drain drained = Drain.of(host.getInputStream(), out);
         OutputStream shell = host.getOutputStream();
         try {
             String ready = until("READY=1", d -> d.startsWith("READY=1|"));
@@ -189,13 +182,7 @@ class ServiceNotifyIT {
         pb.environment().put("JOURNAL_STREAM", "8:4242"); // what systemd sets when stdout is the journal
         Process host = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
-            try {
-                host.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the host ended
-            }
-        });
+        Drain drained = Drain.of(host.getInputStream(), out);
         OutputStream shell = host.getOutputStream();
         try {
             String added = until("scull0 added", d -> d.contains("DEVHOST_EVENT=ADDED") && d.contains("DEVHOST_DEVICE=scull0|"));

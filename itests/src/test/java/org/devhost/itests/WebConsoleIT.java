@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -117,25 +116,19 @@ class WebConsoleIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
         pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
         host = pb.start();
-        CompletableFuture.runAsync(() -> {
-            try {
-                host.getInputStream().transferTo(new java.io.OutputStream() {
-                    @Override
-                    public void write(int b) {
-                        synchronized (out) {
-                            out.write(b);
-                        }
-                    }
+        Drain.of(host.getInputStream(), new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                synchronized (out) {
+                    out.write(b);
+                }
+            }
 
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                        synchronized (out) {
-                            out.write(b, off, len);
-                        }
-                    }
-                });
-            } catch (IOException ignored) {
-                // the host went away
+            @Override
+            public void write(byte[] b, int off, int len) {
+                synchronized (out) {
+                    out.write(b, off, len);
+                }
             }
         });
         Matcher m = awaitOutput(CONSOLE_LINE);
