@@ -335,8 +335,10 @@ public final class ModuleManagerComponent implements ModuleManager {
     static List<String> users(Bundle b) {
         List<String> names = new ArrayList<>();
         BundleWiring w = b.adapt(BundleWiring.class);
-        if (w != null) {
-            for (BundleWire wire : w.getProvidedWires(null)) {
+        // null when the wiring is no longer in use: the bundle is being refreshed (a restart does it)
+        List<BundleWire> wires = w == null ? null : w.getProvidedWires(null);
+        if (wires != null) {
+            for (BundleWire wire : wires) {
                 Bundle user = wire.getRequirer().getBundle();
                 Optional<ModuleInfo> info = ModuleInfo.of(user);
                 if (user != b && info.isPresent() && !names.contains(info.get().name())) {
