@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The host as systemd's {@code Type=notify} service sees it, without systemd: {@code ./devhost}
- * started with {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}, and a Unix datagram socket of the
+ * The host as systemd's {@code Type=notify} service sees it, without systemd: the Debian package's
+ * tree unpacked ({@code dpkg-deb -x}) and its {@code /usr/bin/devhost} started with {@code
+ * NOTIFY_SOCKET} and {@code WATCHDOG_USEC}, and a Unix datagram socket of the
  * test's own standing in for systemd's (a Python 3 receiver, a real peer of another language; the
  * JDK has no datagram Unix socket). READY=1 comes once devfs holds the devices; the watchdog is
  * pinged; a driver whose thread is abandoned in its code (faulty, fault=hang, caught by the
@@ -89,11 +90,23 @@ class ServiceNotifyIT {
         reader.setDaemon(true);
         reader.start();
 
+        // the host as the Debian package installs it: its tree unpacked, /usr/bin/devhost with the
+        // package's defaults, the folders the service writes moved into this test's
+        Path root = tmp.resolve("root");
+        Path deb;
+        try (Stream<Path> s = Files.list(ROOT.resolve("host/launcher/target"))) {
+            deb = s.filter(p -> p.getFileName().toString().matches("devhost_.*_amd64\\.deb")).findFirst().orElseThrow();
+        }
+        Needs.that(onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
+        Process unpack = new ProcessBuilder("dpkg-deb", "-x", deb.toString(), root.toString()).inheritIO().start();
+        assertTrue(unpack.waitFor(BOUND_SECONDS, TimeUnit.SECONDS) && unpack.exitValue() == 0, "dpkg-deb -x " + deb);
+        Path drivers = root.resolve("usr/lib/devhost/drivers");
         Path mount = tmp.resolve("dev");
-        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
-                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"), "devhost.devfs.mount=" + mount)
-                .directory(ROOT.toFile()).redirectErrorStream(true);
-        pb.environment().put("DEVHOST_NO_BUILD", "1");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/bin/devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.devfs.mount=" + mount, "devhost.admin.socket=" + tmp.resolve("admin.sock"))
+                .directory(tmp.toFile()).redirectErrorStream(true);
+        pb.environment().put("DEVHOST_HOME", root.resolve("usr/lib/devhost").toString());
+        pb.environment().put("DEVHOST_ETC", root.resolve("etc/devhost").toString());
         pb.environment().put("NOTIFY_SOCKET", socket.toString());
         pb.environment().put("WATCHDOG_USEC", "400000"); // a ping every 200 ms
         Process host = pb.start();
@@ -110,7 +123,7 @@ class ServiceNotifyIT {
 
             // faulty, reloaded to hang: a read sleeps in the driver for ever, ignoring interrupts
             String faultyJar;
-            try (Stream<Path> s = Files.list(ROOT.resolve("host/launcher/target/devhost/drivers"))) {
+            try (Stream<Path> s = Files.list(drivers)) {
                 faultyJar = s.filter(p -> p.getFileName().toString().startsWith("org.devhost.drivers.faulty")).findFirst()
                         .orElseThrow().toString();
             }
