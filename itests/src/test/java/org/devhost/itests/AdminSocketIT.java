@@ -110,6 +110,29 @@ class AdminSocketIT {
         assertTrue(Files.notExists(socket), "the socket goes with the host");
     }
 
+    /** A group that does not exist: the admin shell does not start, says why with ENOENT, and leaves no socket file. */
+    @Test
+    void aGroupThatDoesNotExistIsRefusedAndLeavesNothing() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"), "devhost.devfs=off",
+                "devhost.admin.socket=" + tmp.resolve("run/admin.sock"), "devhost.admin.group=no-such-group-here")
+                .redirectErrorStream(true);
+        pb.environment().put("DEVHOST_NO_BUILD", "1");
+        Result r = run(pb, "dev:dmesg -l err\n");
+        assertEquals(0, r.code(), r.output());
+        assertTrue(r.output().contains("devhost.admin.group=no-such-group-here names no group of this machine (ENOENT)"), r.output());
+        assertTrue(Files.notExists(tmp.resolve("run")), "nothing made: no folder, no socket");
+    }
+
+    private static Result run(ProcessBuilder pb, String stdin) throws Exception {
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host ends: " + out);
+        return new Result(p.exitValue(), out);
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -55,14 +55,10 @@ class DebianPackageIT {
         }
     }
 
-    private static boolean onPath(String program) {
-        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, program)));
-    }
 
     @Test
     void thePackageSaysWhatItNeedsAndLaysItsFilesOutByTheFhs() throws Exception {
-        Needs.that(onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
+        Needs.that(Needs.onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
         Result info = run(tmp, "", List.of("dpkg-deb", "-I", deb().toString()));
         assertEquals(0, info.code(), info.output());
         assertTrue(info.output().contains(" Package: devhost\n"), info.output());
@@ -96,7 +92,7 @@ class DebianPackageIT {
     /** No lintian error; the warnings it gives are the ones ARCHITECTURE.md section 13 names and explains. */
     @Test
     void lintianFindsNoError() throws Exception {
-        Needs.that(onPath("lintian"), "no lintian (apt-get install lintian)");
+        Needs.that(Needs.onPath("lintian"), "no lintian (apt-get install lintian)");
         Result r = run(tmp, "", List.of("lintian", "--tag-display-limit", "0", deb().toString()));
         List<String> errors = r.output().lines().filter(l -> l.startsWith("E: ")).toList();
         assertEquals(List.of(), errors, r.output());
@@ -114,7 +110,7 @@ class DebianPackageIT {
      */
     @Test
     void systemdReadsTheUnitWithoutAWord() throws Exception {
-        Needs.that(onPath("systemd-analyze"), "no systemd-analyze (apt-get install systemd)");
+        Needs.that(Needs.onPath("systemd-analyze"), "no systemd-analyze (apt-get install systemd)");
         Path root = unpack();
         String unit = Files.readString(root.resolve("lib/systemd/system/devhost.service"));
         assertTrue(unit.contains("ExecStart=/usr/bin/devhost --no-shell\n"), unit);
@@ -169,7 +165,7 @@ class DebianPackageIT {
     }
 
     private Path unpack() throws Exception {
-        Needs.that(onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
+        Needs.that(Needs.onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
         Path root = tmp.resolve("root");
         Result r = run(tmp, "", List.of("dpkg-deb", "-x", deb().toString(), root.toString()));
         assertEquals(0, r.code(), r.output());

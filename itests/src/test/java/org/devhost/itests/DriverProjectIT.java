@@ -141,7 +141,7 @@ class DriverProjectIT {
     @Test
     void theCounterOfSectionSevenBuildsLoadsWithItsParameterAndServesTheShellAndPython() throws Exception {
         Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: devfs cannot mount here");
-        Needs.that(onPath("python3"), "no python3 on the PATH (apt-get install python3)");
+        Needs.that(Needs.onPath("python3"), "no python3 on the PATH (apt-get install python3)");
         String page = Files.readString(ROOT.resolve("WRITING-DRIVERS.md"));
         installApi();
         Path jar = build("counter-driver", "counter-driver-1.0.0.jar", 3);
@@ -204,10 +204,6 @@ class DriverProjectIT {
         return text.replaceAll("\\((?:bundle )?\\d+\\)", "(N)");
     }
 
-    private static boolean onPath(String program) {
-        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, program)));
-    }
 
     /** Every code block that WRITING-DRIVERS.md marks with a file name is that file of the templates under itests/, exactly. */
     @Test

@@ -25,4 +25,10 @@ final class Needs {
         }
         assumeTrue(false, why);
     }
+
+    /** Whether {@code program} is an executable on the PATH. */
+    static boolean onPath(String program) {
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> !dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, program)));
+    }
 }

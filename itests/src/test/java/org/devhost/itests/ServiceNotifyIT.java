@@ -42,7 +42,7 @@ class ServiceNotifyIT {
             "s.bind(sys.argv[1])",
             "print('listening', flush=True)",
             "while True:",
-            "    print(s.recv(65536).decode().replace('\\r', '|').replace('\\n', '|'), flush=True)");
+            "    print(s.recv(65536).decode('latin-1').replace('\\r', '|').replace('\\n', '|'), flush=True)");
 
     @TempDir
     Path tmp;
@@ -50,10 +50,6 @@ class ServiceNotifyIT {
     private final BlockingQueue<String> datagrams = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
 
-    private static boolean onPath(String program) {
-        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, program)));
-    }
 
     /** Takes datagrams until one matches; returns it. Every datagram taken is in {@link #seen}. */
     private String until(String what, Predicate<String> match) throws InterruptedException {
@@ -70,13 +66,13 @@ class ServiceNotifyIT {
         }
     }
 
-    @Test
-    void readyOnceDevicesAreFilesWatchdogHeldWhileAThreadIsStuckStoppingAtTheEnd() throws Exception {
-        Needs.that(onPath("python3"), "no python3 on the PATH (apt-get install python3)");
-        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: devfs cannot mount here");
-        Path socket = tmp.resolve("notify");
+    /**
+     * The stand-in for systemd's socket at {@code socket}: each datagram one line into {@link
+     * #datagrams}, newlines shown as {@code |}, bytes as Latin-1 (the journal's length fields are binary).
+     */
+    private Process receiver(Path socket) throws IOException {
         Process receiver = new ProcessBuilder("python3", "-c", RECEIVER, socket.toString()).redirectErrorStream(true).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.ISO_8859_1));
         assertEquals("listening", lines.readLine());
         Thread reader = new Thread(() -> {
             try {
@@ -86,9 +82,18 @@ class ServiceNotifyIT {
             } catch (IOException gone) {
                 // the receiver ended
             }
-        }, "itest-notify-receiver");
+        }, "itest-datagram-receiver");
         reader.setDaemon(true);
         reader.start();
+        return receiver;
+    }
+
+    @Test
+    void readyOnceDevicesAreFilesWatchdogHeldWhileAThreadIsStuckStoppingAtTheEnd() throws Exception {
+        Needs.that(Needs.onPath("python3"), "no python3 on the PATH (apt-get install python3)");
+        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: devfs cannot mount here");
+        Path socket = tmp.resolve("notify");
+        Process receiver = receiver(socket);
 
         // the host as the Debian package installs it: its tree unpacked, /usr/bin/devhost with the
         // package's defaults, the folders the service writes moved into this test's
@@ -97,7 +102,7 @@ class ServiceNotifyIT {
         try (Stream<Path> s = Files.list(ROOT.resolve("host/launcher/target"))) {
             deb = s.filter(p -> p.getFileName().toString().matches("devhost_.*_amd64\\.deb")).findFirst().orElseThrow();
         }
-        Needs.that(onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
+        Needs.that(Needs.onPath("dpkg-deb"), "no dpkg-deb (apt-get install dpkg)");
         Process unpack = new ProcessBuilder("dpkg-deb", "-x", deb.toString(), root.toString()).inheritIO().start();
         assertTrue(unpack.waitFor(BOUND_SECONDS, TimeUnit.SECONDS) && unpack.exitValue() == 0, "dpkg-deb -x " + deb);
         Path drivers = root.resolve("usr/lib/devhost/drivers");
@@ -170,23 +175,9 @@ class ServiceNotifyIT {
      */
     @Test
     void theLogGoesToTheJournalWithPrioritiesAndFieldsAndADriverCrashIsAnError() throws Exception {
-        Needs.that(onPath("python3"), "no python3 on the PATH (apt-get install python3)");
+        Needs.that(Needs.onPath("python3"), "no python3 on the PATH (apt-get install python3)");
         Path socket = tmp.resolve("journal");
-        Process receiver = new ProcessBuilder("python3", "-c", RECEIVER.replace(".decode()", ".decode('latin-1')"), socket.toString())
-                .redirectErrorStream(true).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.ISO_8859_1));
-        assertEquals("listening", lines.readLine());
-        Thread reader = new Thread(() -> {
-            try {
-                for (String l; (l = lines.readLine()) != null; ) {
-                    datagrams.add(l);
-                }
-            } catch (IOException gone) {
-                // the receiver ended
-            }
-        }, "itest-journal-receiver");
-        reader.setDaemon(true);
-        reader.start();
+        Process receiver = receiver(socket);
         ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
                 "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"), "devhost.devfs=off",
                 "devhost.journal.socket=" + socket)

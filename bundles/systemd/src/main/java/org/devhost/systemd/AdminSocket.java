@@ -67,6 +67,15 @@ public final class AdminSocket {
         if (path == null) {
             return;
         }
+        GroupPrincipal owner = null;
+        if (group != null) {
+            try { // before anything is made: a group that does not exist leaves nothing behind
+                owner = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+                throw new IOException(GROUP_PROPERTY + "=" + group + " names no group of this machine (ENOENT): give an"
+                        + " existing group (getent group), or leave it out for root alone", e);
+            }
+        }
         Files.createDirectories(path.getParent()); // /run/devhost: systemd's RuntimeDirectory, or made here
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             if (!"s".equals(fileType(path))) {
@@ -79,17 +88,24 @@ public final class AdminSocket {
         // socket never shows at its path with other rights than its own.
         Path fresh = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid());
         Files.deleteIfExists(fresh);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(fresh));
-        if (group != null) {
-            GroupPrincipal owner = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-            Files.getFileAttributeView(fresh, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setGroup(owner);
-            Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-rw----"));
-        } else {
-            Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-------"));
+        try {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(fresh));
+            if (owner != null) {
+                Files.getFileAttributeView(fresh, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setGroup(owner);
+                Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-rw----"));
+            } else {
+                Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-------"));
+            }
+            Files.move(fresh, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            Files.deleteIfExists(fresh); // nothing of a failed start stays
+            throw e;
         }
-        Files.move(fresh, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Thread accept = new Thread(this::accept, "devhost admin socket");
         accept.setDaemon(true);
         accept.start();

@@ -26,7 +26,8 @@ import org.osgi.service.log.LoggerFactory;
  *       started everything it boots ({@link Readiness#BOOT_FILTER}), devfs is mounted (unless it is
  *       off) and every module is live or has failed for good, so a unit ordered after devhost finds
  *       the devices there.
- *   <li>{@code STATUS=} a one-line summary ({@link Readiness#status}), sent when it changes.
+ *   <li>{@code STATUS=} a one-line summary ({@link Readiness#status}), looked at every second and sent
+ *       when it changes.
  *   <li>{@code WATCHDOG=1} every half of {@code WATCHDOG_USEC} (when {@code WATCHDOG_PID} is unset
  *       or this process), but only while the kernel is healthy by the supervisor's rules ({@link
  *       Readiness#unhealthy}): a module whose lifecycle step is stuck past its deadline, or a thread
@@ -42,6 +43,8 @@ import org.osgi.service.log.LoggerFactory;
 @Component(immediate = true)
 public final class Notify {
     static final long TICK_MS = 100;
+    /** STATUS is looked at every this many ticks. */
+    static final int STATUS_TICKS = 10;
 
     private final Hal hal;
     private final Logger log;
@@ -54,6 +57,7 @@ public final class Notify {
     private long nextPing;
     private boolean held;
     private boolean failing;
+    private int ticks;
 
     @Activate
     public Notify(@Reference Hal hal, @Reference ModuleManager modules, @Reference(service = LoggerFactory.class) Logger log,
@@ -100,9 +104,11 @@ public final class Notify {
                 nextPing = System.nanoTime();
                 return;
             }
-            String status = readiness.status();
-            if (!status.equals(lastStatus) && send("STATUS=" + status)) {
-                lastStatus = status;
+            if (++ticks % STATUS_TICKS == 0) { // a module's status reads its jar's size: once a second is enough
+                String status = readiness.status();
+                if (!status.equals(lastStatus) && send("STATUS=" + status)) {
+                    lastStatus = status;
+                }
             }
             if (watchdogNanos > 0 && System.nanoTime() - nextPing >= 0) {
                 nextPing = System.nanoTime() + watchdogNanos;

@@ -117,6 +117,45 @@ public final class ModuleParams {
     }
 
     /**
+     * A parameter given as text ({@code insmod m p=v}), as the type its declaration gives: {@code
+     * Boolean}, {@code Integer} or {@code Long} by the rules above, anything else as the text; with
+     * a cardinality (not 0), an array of at most that many ({@code Integer[]}, {@code Boolean[]},
+     * else {@code String[]}). What the host's parameters store and the testing kit gives a driver.
+     *
+     * @param type the declared type, as Metatype's {@code AD type} names it
+     * @throws KernelException EINVAL naming the parameter when the text does not fit
+     * @since 1.6
+     */
+    public static Object typed(String name, String text, Class<?> type, int cardinality) {
+        Map<String, String> one = Map.of(name, text);
+        if (cardinality != 0) {
+            int max = Math.abs(cardinality);
+            if (type == Integer.class) {
+                return Arrays.stream(i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
+            }
+            if (type == Boolean.class) {
+                boolean[] b = boolArray(one, name, new boolean[0], max);
+                Boolean[] out = new Boolean[b.length];
+                for (int i = 0; i < b.length; i++) {
+                    out[i] = b[i];
+                }
+                return out;
+            }
+            return strArray(one, name, new String[0], max);
+        }
+        if (type == Boolean.class) {
+            return bool(one, name, false);
+        }
+        if (type == Integer.class) {
+            return i32(one, name, 0);
+        }
+        if (type == Long.class) {
+            return i64(one, name, 0, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        return text;
+    }
+
+    /**
      * Calls {@code report} with each property that is neither a known parameter nor a framework key.
      * Not reported either: private properties (a leading dot) and the one-class form's own
      * component properties ({@link MiscDeviceProperties}, {@code devhost.misc.*}), which are the

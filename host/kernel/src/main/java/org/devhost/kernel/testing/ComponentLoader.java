@@ -342,34 +342,23 @@ final class ComponentLoader {
         return typed;
     }
 
-    /** The host's conversion (ModuleParametersComponent.convert): the same types, the same strict rules, min and max. */
+    /** The host's conversion ({@link ModuleParams#typed}), and the Metatype's bounds of an integer. */
     private static Object convert(Element ad, String name, String text) {
-        Map<String, String> one = Map.of(name, text);
-        String type = ad.getAttribute("type");
+        Class<?> type = switch (ad.getAttribute("type")) {
+            case "Integer" -> Integer.class;
+            case "Boolean" -> Boolean.class;
+            case "Long" -> Long.class;
+            default -> String.class;
+        };
         int cardinality = ad.getAttribute("cardinality").isEmpty() ? 0 : Integer.parseInt(ad.getAttribute("cardinality"));
-        if (cardinality != 0) {
-            int max = Math.abs(cardinality);
-            return switch (type) {
-                case "Integer" -> Arrays.stream(ModuleParams.i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
-                case "Boolean" -> {
-                    boolean[] b = ModuleParams.boolArray(one, name, new boolean[0], max);
-                    Boolean[] out = new Boolean[b.length];
-                    for (int i = 0; i < b.length; i++) {
-                        out[i] = b[i];
-                    }
-                    yield out;
-                }
-                default -> ModuleParams.strArray(one, name, new String[0], max);
-            };
-        }
+        Object value = ModuleParams.typed(name, text, type, cardinality);
         long min = bound(ad.getAttribute("min"), Long.MIN_VALUE);
         long max = bound(ad.getAttribute("max"), Long.MAX_VALUE);
-        return switch (type) {
-            case "Boolean" -> ModuleParams.bool(one, name, false);
-            case "Integer" -> ModuleParams.i32(one, name, 0, (int) Math.max(min, Integer.MIN_VALUE), (int) Math.min(max, Integer.MAX_VALUE));
-            case "Long" -> ModuleParams.i64(one, name, 0, min, max);
-            default -> text;
-        };
+        if (value instanceof Number n && (n.longValue() < min || n.longValue() > max)) {
+            throw new KernelException(Errno.EINVAL, "parameter '" + name + "': " + text + " is outside " + min + ".." + max
+                    + " (its declaration's bounds)");
+        }
+        return value;
     }
 
     /** A Metatype bound of an integer parameter; none when absent or not an integer. */

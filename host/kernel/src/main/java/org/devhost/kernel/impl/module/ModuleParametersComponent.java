@@ -234,30 +234,13 @@ public final class ModuleParametersComponent implements ModuleParameters {
      */
     static Object convert(AttributeDefinition ad, String text) {
         String name = ad.getID();
-        Map<String, String> one = Map.of(name, text);
-        Object value;
-        if (ad.getCardinality() != 0) {
-            int max = Math.abs(ad.getCardinality());
-            value = switch (ad.getType()) {
-                case AttributeDefinition.INTEGER -> Arrays.stream(ModuleParams.i32Array(one, name, new int[0], max)).boxed().toArray(Integer[]::new);
-                case AttributeDefinition.BOOLEAN -> {
-                    boolean[] b = ModuleParams.boolArray(one, name, new boolean[0], max);
-                    Boolean[] out = new Boolean[b.length];
-                    for (int i = 0; i < b.length; i++) {
-                        out[i] = b[i];
-                    }
-                    yield out;
-                }
-                default -> ModuleParams.strArray(one, name, new String[0], max);
-            };
-        } else {
-            value = switch (ad.getType()) {
-                case AttributeDefinition.BOOLEAN -> ModuleParams.bool(one, name, false);
-                case AttributeDefinition.INTEGER -> ModuleParams.i32(one, name, 0);
-                case AttributeDefinition.LONG -> ModuleParams.i64(one, name, 0, Long.MIN_VALUE, Long.MAX_VALUE);
-                default -> text;
-            };
-        }
+        Class<?> type = switch (ad.getType()) {
+            case AttributeDefinition.INTEGER -> Integer.class;
+            case AttributeDefinition.BOOLEAN -> Boolean.class;
+            case AttributeDefinition.LONG -> Long.class;
+            default -> String.class;
+        };
+        Object value = ModuleParams.typed(name, text, type, ad.getCardinality());
         String problem = ad.getCardinality() == 0 ? ad.validate(String.valueOf(value)) : null;
         if (problem != null && !problem.isEmpty()) {
             throw new KernelException(Errno.EINVAL, "parameter '" + name + "': '" + text + "' " + problem);
