@@ -38,6 +38,8 @@ public final class ModuleCommands {
     public String insmod(
             @Descriptor("SHA-256 the jar must have (required for a remote URL)")
             @Parameter(names = {"--sha256"}, absentValue = "") String sha256,
+            @Descriptor("run the module in a JVM process of its own, killed and restarted by the supervisor")
+            @Parameter(names = {"--isolated"}, presentValue = "true", absentValue = "false") boolean isolated,
             @Descriptor("the driver's jar: a local path, or a URL with --sha256") String jar,
             @Descriptor("module parameters, name=value") String... parameters) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -50,7 +52,7 @@ public final class ModuleCommands {
         }
         ModuleStatus loaded;
         try {
-            loaded = modules.load(jar, values, sha256);
+            loaded = modules.load(jar, values, sha256, isolated);
         } catch (KernelException e) {
             throw Failure.detailed("insmod", e);
         }

@@ -58,6 +58,20 @@ public interface ModuleManager {
     ModuleStatus load(String jar, Map<String, String> parameters, String sha256);
 
     /**
+     * Loads a driver jar as {@link #load(String, Map, String)} does, to run in a JVM process of its
+     * own when {@code isolated} ({@code dev:insmod --isolated}): the host keeps its devices, numbers
+     * and files, forwards every operation to the process, and ends the module by killing the
+     * process, so a module that spins, leaks or deadlocks is always ended. The jar is the same
+     * either way. The call returns once the process has started the driver.
+     *
+     * @throws KernelException as {@link #load(String, Map, String)}; also EINVAL for parameters
+     *     with {@code isolated} (an isolated module takes none yet), EIO when the process cannot
+     *     start, and the errno of the driver's failed init in its process
+     * @since 1.7
+     */
+    ModuleStatus load(String jar, Map<String, String> parameters, String sha256, boolean isolated);
+
+    /**
      * Unloads a module: uninstalls its bundle and refreshes it, so its class loader goes now.
      * Without {@code force} it is refused while files are open on the module's devices or other
      * modules use its packages; with {@code force}, open files are revoked (their later calls get

@@ -7,5 +7,5 @@
  * {@link org.devhost.kernel.FileOperations}. Numbers, errno values and defaults follow Linux.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.6.0")
+@org.osgi.annotation.versioning.Version("1.7.0")
 package org.devhost.kernel;

@@ -31,7 +31,7 @@ class KernelLayersTest {
             List.of("chrdev"),       // device numbers and tables, character devices, open files, a module's ledger
             List.of("registry"),     // how a bundle reaches the kernel: KernelCore, its DeviceRegistry, the misc whiteboard
             List.of("lifecycle"),    // a module's init and drop under a deadline, and how they ended
-            List.of("supervisor"),   // detection, restarts, policy, events
+            List.of("supervisor", "isolation"), // detection, restarts, policy, events; modules in processes of their own
             List.of("module"));      // the module manager: load, unload, restart on request
 
     private static final JavaClasses KERNEL = new ClassFileImporter()

@@ -53,6 +53,8 @@ public final class DeviceTable {
      * ones. Copy-on-write, so the open path reads it without the lock.
      */
     private volatile Map<String, Reservation> reservations = Map.of();
+    /** The host's kernel when this one is a satellite (an isolated module's process); null in the host. */
+    private volatile Upstream upstream;
 
     /** What a restarting module held: its majors, its misc minors and its device names. */
     record Reservation(java.util.Set<Integer> majors, java.util.Set<Integer> miscMinors, java.util.Set<String> names) {}
@@ -66,6 +68,14 @@ public final class DeviceTable {
 
     KernelListener listener() {
         return listener;
+    }
+
+    /**
+     * Makes this table a satellite of another kernel: from now on the host grants every number and
+     * name first. Call before any module registers a device.
+     */
+    public void upstream(Upstream host) {
+        this.upstream = host;
     }
 
     public long revokeTimeoutMillis() {
@@ -177,6 +187,11 @@ public final class DeviceTable {
             throw new KernelException(Errno.EINVAL, "chrdev region " + name + ": minors " + baseMinor + "+"
                     + count + " do not fit in 0.." + (DeviceNumber.MINOR_LIMIT - 1) + " (count must be at least 1)");
         }
+        Upstream host = upstream;
+        if (host != null) {
+            // the host's answer is the number; asked outside the lock, it may take a round trip
+            major = host.region(name, major, baseMinor, count);
+        }
         synchronized (lock) {
             int m = major == 0 ? findDynamicMajor(name, module) : major;
             String holder = majorReservedForOther(m, module);
@@ -225,8 +240,13 @@ public final class DeviceTable {
     }
 
     void freeRegion(Region region) {
+        boolean removed;
         synchronized (lock) {
-            regions.remove(key(region.major(), region.baseMinor()), region);
+            removed = regions.remove(key(region.major(), region.baseMinor()), region);
+        }
+        Upstream host = upstream;
+        if (removed && host != null) {
+            host.regionFreed(region.name(), region.major(), region.baseMinor());
         }
     }
 
@@ -238,7 +258,11 @@ public final class DeviceTable {
 
     // ---- misc minors ----
 
-    int allocMiscMinor(String module, String name, int minor) {
+    int allocMiscMinor(String module, String name, int minor, int mode, FileOperations<?> ops) {
+        Upstream host = upstream;
+        if (host != null) {
+            minor = host.misc(name, minor, mode, OperationTable.of(ops));
+        }
         synchronized (lock) {
             if (minor == MiscDevice.DYNAMIC_MINOR) {
                 Reservation own = reservations.get(module);
@@ -279,9 +303,13 @@ public final class DeviceTable {
         }
     }
 
-    void freeMiscMinor(int minor) {
+    void freeMiscMinor(String name, int minor) {
         synchronized (lock) {
             miscMinors.clear(minor);
+        }
+        Upstream host = upstream;
+        if (host != null) {
+            host.miscFreed(name, minor);
         }
     }
 
@@ -299,6 +327,10 @@ public final class DeviceTable {
             throw new KernelException(Errno.EINVAL, "device " + name + ": no file operations given");
         }
         CharDevice device = new CharDevice(name, number, type, mode, module, ops);
+        Upstream host = upstream;
+        if (host != null && type == DeviceType.CHAR) {
+            host.chrDevice(name, number, mode, device.operations()); // a misc device's host side came with its minor
+        }
         synchronized (lock) {
             CharDevice same = byName.get(name);
             if (same != null) {

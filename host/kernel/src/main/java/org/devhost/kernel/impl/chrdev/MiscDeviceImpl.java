@@ -22,12 +22,12 @@ public final class MiscDeviceImpl implements MiscDevice, Registration {
     public static MiscDeviceImpl register(ModuleContext module, String name, int minor, int mode, FileOperations<?> ops) {
         DeviceTable.checkMode(name, mode); // before a minor is taken
         DeviceTable table = module.table();
-        int m = table.allocMiscMinor(module.name(), name, minor);
+        int m = table.allocMiscMinor(module.name(), name, minor, mode, ops);
         CharDevice d;
         try {
             d = table.addDevice(module, name, DeviceNumber.of(MISC_MAJOR, m), DeviceType.MISC, mode, ops);
         } catch (KernelException e) {
-            table.freeMiscMinor(m);
+            table.freeMiscMinor(name, m);
             throw e;
         }
         MiscDeviceImpl reg = new MiscDeviceImpl(module, d);
@@ -56,7 +56,7 @@ public final class MiscDeviceImpl implements MiscDevice, Registration {
             return;
         }
         module.table().removeDevices(java.util.List.of(device));
-        module.table().freeMiscMinor(device.number().minor());
+        module.table().freeMiscMinor(device.name(), device.number().minor());
         module.disown(this);
     }
 

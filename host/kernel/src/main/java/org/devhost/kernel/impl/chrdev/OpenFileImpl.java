@@ -229,6 +229,28 @@ public final class OpenFileImpl implements OpenFile, File {
         return transfer(true, src, at, "pwrite");
     }
 
+    /**
+     * A read forwarded from the host, whose file keeps the position (this file is an isolated
+     * module's side of it): this file takes the host's position, then reads there, as the host's
+     * {@link #read(ByteBuffer)} would have (no pread rule: the host applied it).
+     */
+    public int forwardedRead(ByteBuffer dst, long hostPosition) {
+        position = hostPosition;
+        return transfer(false, dst, hostPosition, "read");
+    }
+
+    /** A write forwarded from the host (see {@link #forwardedRead}). */
+    public int forwardedWrite(ByteBuffer src, long hostPosition) {
+        position = hostPosition;
+        return transfer(true, src, hostPosition, "write");
+    }
+
+    /** A seek forwarded from the host (see {@link #forwardedRead}): relative to the host's position. */
+    public long forwardedSeek(long hostPosition, long offset, int whence) {
+        position = hostPosition;
+        return seek(offset, whence);
+    }
+
     /** One read or write by the driver at {@code at}; the callers keep the file position. */
     @SuppressWarnings("unchecked")
     private int transfer(boolean write, ByteBuffer buffer, long at, String call) {

@@ -13,6 +13,10 @@ final class OperationTable {
 
     static Set<Operation> of(FileOperations<?> ops) {
         EnumSet<Operation> table = EnumSet.of(Operation.OPEN);
+        if (ops instanceof ForwardedOperations f) {
+            table.addAll(f.operations());
+            return Collections.unmodifiableSet(table);
+        }
         for (Method m : FileOperations.class.getMethods()) {
             if (!m.isDefault()) {
                 continue;

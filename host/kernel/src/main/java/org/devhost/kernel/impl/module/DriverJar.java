@@ -36,6 +36,11 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
     /** Connect and read bound of a remote fetch. */
     static final int FETCH_TIMEOUT_MS = 30_000;
 
+    /** This jar's stand-in for a module run in a process of its own (see IsolatedJar), under the same location. */
+    DriverJar isolated() {
+        return new DriverJar(location, org.devhost.kernel.impl.isolation.IsolatedJar.wrap(bytes), symbolicName, version);
+    }
+
     static DriverJar read(String jar, String sha256) {
         if (jar == null) {
             throw new KernelException(Errno.EINVAL, "no jar given (a path, or a URL with --sha256)");

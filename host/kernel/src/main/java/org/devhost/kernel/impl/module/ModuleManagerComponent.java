@@ -16,6 +16,7 @@ import org.devhost.kernel.ModuleInfo;
 import org.devhost.kernel.ModuleManager;
 import org.devhost.kernel.ModuleParameters;
 import org.devhost.kernel.ModuleStatus;
+import org.devhost.kernel.impl.isolation.Isolation;
 import org.devhost.kernel.impl.lifecycle.ComponentStates;
 import org.devhost.kernel.impl.registry.KernelCore;
 import org.devhost.kernel.impl.supervisor.Supervisor;
@@ -43,12 +44,15 @@ public final class ModuleManagerComponent implements ModuleManager {
     private final ServiceComponentRuntime scr;
     private final BundleContext context;
     private final Supervisor supervisor;
+    private final Isolation isolation;
     /** The supervisor's: loads, unloads and restarts take turns. */
     private final ReentrantLock lock;
 
     @Activate
     public ModuleManagerComponent(@Reference KernelCore core, @Reference ModuleParameters params,
-            @Reference ServiceComponentRuntime scr, @Reference Supervisor supervisor, BundleContext context) {
+            @Reference ServiceComponentRuntime scr, @Reference Supervisor supervisor, @Reference Isolation isolation,
+            BundleContext context) {
+        this.isolation = isolation;
         this.core = core;
         this.params = params;
         this.scr = scr;
@@ -59,16 +63,28 @@ public final class ModuleManagerComponent implements ModuleManager {
 
     @Override
     public ModuleStatus load(String jar, Map<String, String> parameters, String sha256) {
+        return load(jar, parameters, sha256, false);
+    }
+
+    @Override
+    public ModuleStatus load(String jar, Map<String, String> parameters, String sha256, boolean isolated) {
         DriverJar driver = DriverJar.read(jar, sha256);
+        if (isolated) {
+            if (parameters != null && !parameters.isEmpty()) {
+                throw new KernelException(Errno.EINVAL, jar + ": an isolated module takes no parameters yet; load it"
+                        + " without them, or in the host's process (without --isolated)");
+            }
+            driver = driver.isolated();
+        }
         lock.lock();
         try {
-            return load(jar, driver, parameters == null ? Map.of() : parameters);
+            return load(jar, driver, parameters == null ? Map.of() : parameters, isolated);
         } finally {
             lock.unlock();
         }
     }
 
-    private ModuleStatus load(String jar, DriverJar driver, Map<String, String> values) {
+    private ModuleStatus load(String jar, DriverJar driver, Map<String, String> values, boolean isolated) {
         // Refuse before touching anything: installing the same location again would hand back the
         // running bundle, and a failing load would then unload the module the user already had.
         Bundle same = Arrays.stream(context.getBundles()).filter(driver::isInstalledAs).findFirst().orElse(null);
@@ -125,7 +141,7 @@ public final class ModuleManagerComponent implements ModuleManager {
             } catch (BundleException e) {
                 throw new KernelException(Errno.EINVAL, module + ": cannot start (" + e.getMessage() + ")");
             }
-            String failure = ComponentStates.awaitInit(scr, b);
+            String failure = isolated ? isolation.awaitReady(b, ModuleManager.INIT_WAIT_MS) : ComponentStates.awaitInit(scr, b);
             if (failure != null) {
                 throw new KernelException(ComponentStates.errnoOf(failure), module + ": init failed: " + failure + "; unloaded");
             }

@@ -23,4 +23,10 @@ public interface Supervision {
 
     /** An init of the module's bundle failed outside any load; called after the reap. */
     void initFailed(Bundle bundle, String reason);
+
+    /**
+     * The process of an isolated module ended (it crashed, ran out of memory, was killed from
+     * outside, or broke the protocol) while its bundle was started: a crash, as an init's failure is.
+     */
+    void processEnded(Bundle bundle, String reason);
 }

@@ -79,4 +79,12 @@ final class Faults {
         }
         ModuleInfo.of(bundle).ifPresent(i -> s.restarts.crash(i.name(), "init", "init failed: " + reason, reason, "CRASHED"));
     }
+
+    /** The process of an isolated module ended on its own (see Supervision#processEnded), outside any load. */
+    void processEnded(Bundle bundle, String reason) {
+        if (s.loading.contains(bundle.getBundleId()) || bundle.getState() == Bundle.UNINSTALLED) {
+            return;
+        }
+        ModuleInfo.of(bundle).ifPresent(i -> s.restarts.crash(i.name(), "exit", reason, reason, "CRASHED"));
+    }
 }

@@ -194,6 +194,11 @@ public final class Supervisor implements Supervision {
         faults.initFailed(bundle, reason);
     }
 
+    @Override
+    public void processEnded(Bundle bundle, String reason) {
+        faults.processEnded(bundle, reason);
+    }
+
     /** Declares a crash or hang of a live module (see {@link Restarts#crash}). */
     public void crash(String module, String kind, String reason, String summary, String topic) {
         restarts.crash(module, kind, reason, summary, topic);

@@ -98,7 +98,7 @@ class ModuleManagerComponentTest {
         core = fw.kernelCore();
         sup = new Supervisor(core, fw.scr, fw.context);
         FakeFramework.inject(sup, "events", fw.eventAdmin);
-        mm = new ModuleManagerComponent(core, params, fw.scr, sup, fw.context);
+        mm = new ModuleManagerComponent(core, params, fw.scr, sup, null, fw.context);
         fw.installer = location -> {
             String name = jars.get(location);
             String bsn = location.substring(location.lastIndexOf('/') + 1).replace(".jar", "");

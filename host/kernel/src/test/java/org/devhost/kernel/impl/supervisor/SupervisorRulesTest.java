@@ -140,7 +140,7 @@ class SupervisorRulesTest {
     @Test
     void aLoadsOwnInitIsNotACrashButOnceLoadedTheModuleIsSupervised() throws Exception {
         start();
-        ModuleManagerComponent mm = new ModuleManagerComponent(core, new NoParameters(), fw.scr, sup, fw.context);
+        ModuleManagerComponent mm = new ModuleManagerComponent(core, new NoParameters(), fw.scr, sup, null, fw.context);
         java.nio.file.Path jar = java.nio.file.Files.createTempFile("m", ".jar");
         try {
             java.util.jar.Manifest mf = new java.util.jar.Manifest();

@@ -1,0 +1,14 @@
+package org.devhost.kernel.impl.chrdev;
+
+import java.util.Set;
+import org.devhost.kernel.Operation;
+
+/**
+ * Operations that forward to a driver elsewhere (an isolated module's process): they implement
+ * every method, so the operation table is the one the driver's own class has, as its kernel
+ * reported it, not what reflection over this class would find.
+ */
+public interface ForwardedOperations {
+    /** The driver's operation table; contains {@link Operation#OPEN}. */
+    Set<Operation> operations();
+}

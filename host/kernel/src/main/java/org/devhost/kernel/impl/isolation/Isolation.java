@@ -1,0 +1,238 @@
+package org.devhost.kernel.impl.isolation;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.impl.registry.KernelCore;
+import org.devhost.kernel.impl.registry.Supervision;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The host's side of isolated modules: every started bundle carrying {@value IsolatedJar#HEADER}
+ * (a stand-in made by {@link IsolatedJar}) gets a child process running its driver; stopping the
+ * bundle kills the process. So the supervisor ends an isolated module as it ends any other, by
+ * stopping its bundle, and the process boundary makes that end certain: no thread is left behind.
+ *
+ * <p>Children live in a folder of their own (mode 0700, under {@code java.io.tmpdir}, short enough
+ * for a socket's path), removed when this component goes. Inactive inside a child.
+ */
+@Component(service = Isolation.class, immediate = true)
+public final class Isolation implements SynchronousBundleListener {
+    /** Framework property: the heap bound of an isolated module's process ({@code -Xmx}), 64m unless set. */
+    public static final String HEAP_PROPERTY = "devhost.isolation.heap";
+    /** How long a child has to connect to the host after it is started. */
+    static final long CONNECT_MS = 10_000;
+    /** The bundles a child runs besides the driver, by symbolic name: what the kernel imports. */
+    static final List<String> CHILD_BUNDLES = List.of("org.osgi.util.function", "org.osgi.util.promise",
+            "org.osgi.service.component", "org.apache.felix.scr", "org.apache.felix.log", "org.apache.felix.configadmin",
+            "org.apache.felix.eventadmin", "org.apache.felix.metatype", "org.devhost.kernel");
+
+    private final KernelCore core;
+    private final BundleContext context;
+    private final boolean host;
+    private final Map<Long, Child> children = new ConcurrentHashMap<>();
+    private Path folder;
+
+    @Activate
+    public Isolation(@Reference KernelCore core, BundleContext context) throws IOException {
+        this.core = core;
+        this.context = context;
+        this.host = context.getProperty(Satellite.SOCKET_PROPERTY) == null;
+        if (!host) {
+            return;
+        }
+        folder = Files.createTempDirectory("devhost-isolation-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        context.addBundleListener(this);
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() == Bundle.ACTIVE && isStandIn(b)) {
+                startChild(b);
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (!host) {
+            return;
+        }
+        context.removeBundleListener(this);
+        for (Child c : children.values()) {
+            c.stop();
+        }
+        children.clear();
+        delete(folder);
+    }
+
+    static boolean isStandIn(Bundle b) {
+        return b.getHeaders("").get(IsolatedJar.HEADER) != null;
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        Bundle b = event.getBundle();
+        if (!isStandIn(b)) {
+            return;
+        }
+        switch (event.getType()) {
+            case BundleEvent.STARTED -> startChild(b);
+            case BundleEvent.STOPPING, BundleEvent.UNINSTALLED -> stopChild(b);
+            default -> { }
+        }
+    }
+
+    /** The child of a started stand-in, if it runs. */
+    public Optional<Long> pid(String module) {
+        return children.values().stream().filter(c -> c.module().equals(module)).map(Child::pid).filter(p -> p > 0).findFirst();
+    }
+
+    /**
+     * Waits until the child of {@code standIn} has started its driver.
+     *
+     * @return null when it has, else why not (the driver's start failed, or the process ended)
+     * @throws KernelException ETIMEDOUT after {@code millis}, ENODEV when the bundle has no child
+     */
+    public String awaitReady(Bundle standIn, long millis) throws InterruptedException {
+        Child c = children.get(standIn.getBundleId());
+        if (c == null) {
+            throw new KernelException(Errno.ENODEV, "module " + ModuleInfo.nameOf(standIn) + " has no process");
+        }
+        try {
+            String failure = c.ready.get(millis, TimeUnit.MILLISECONDS);
+            return failure.isEmpty() ? null : failure;
+        } catch (TimeoutException e) {
+            throw new KernelException(Errno.ETIMEDOUT, "module " + c.module() + ": its process did not start its driver"
+                    + " within " + millis + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return String.valueOf(e.getCause());
+        }
+    }
+
+    private void startChild(Bundle b) {
+        String module = ModuleInfo.nameOf(b);
+        Child c;
+        try {
+            Path home = Files.createTempDirectory(folder, module + "-");
+            c = new Child(this, core, b, module, home);
+        } catch (IOException e) {
+            core.log("ERROR", module, "cannot make a folder for its process: " + e.getMessage(), null);
+            return;
+        }
+        Child old = children.put(b.getBundleId(), c);
+        if (old != null) {
+            old.stop();
+        }
+        // started beside the framework's thread: a child takes a moment, and the load or restart waits for it itself
+        Thread t = new Thread(() -> {
+            try {
+                c.start(command(b, c), CONNECT_MS);
+                core.log("INFO", module, "isolated module runs as process " + c.pid(), null);
+            } catch (IOException | RuntimeException e) {
+                c.stop();
+                c.ready.complete("its process did not start: " + e.getMessage());
+                processEnded(c, "its process did not start: " + e.getMessage());
+            }
+        }, "devhost isolation start " + module);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void stopChild(Bundle b) {
+        Child c = children.remove(b.getBundleId());
+        if (c != null) {
+            c.stop();
+            core.log("INFO", c.module(), "isolated module's process " + c.pid() + " is stopped", null);
+        }
+    }
+
+    /** The command line of a child: a small JVM with the framework and the kernel on its class path. */
+    private List<String> command(Bundle standIn, Child c) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String heap = Optional.ofNullable(context.getProperty(HEAP_PROPERTY)).orElse("64m");
+        if (!heap.matches("[0-9]+[kKmMgG]?")) {
+            throw new IOException(HEAP_PROPERTY + "=" + heap + " is not a size such as 64m");
+        }
+        cmd.addAll(List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
+                "-XX:-UsePerfData", "-Xss512k"));
+        String framework = fileOf(context.getBundle(0).getClass().getProtectionDomain().getCodeSource().getLocation().toString());
+        cmd.addAll(List.of("-cp", framework + java.io.File.pathSeparator + fileOf(context.getBundle().getLocation()),
+                ChildMain.class.getName()));
+        // ChildMain's arguments: (the socket, put here by Child), the module, its storage, its bundles
+        Path childHome = c.folder();
+        cmd.add(c.module());
+        cmd.add(childHome.resolve("cache").toString());
+        for (String bsn : CHILD_BUNDLES) {
+            Bundle b = java.util.Arrays.stream(context.getBundles()).filter(x -> bsn.equals(x.getSymbolicName()))
+                    .findFirst().orElseThrow(() -> new IOException("the host has no bundle " + bsn + " to give the process"));
+            cmd.add(Path.of(fileOf(b.getLocation())).toUri().toString());
+        }
+        Path driver = childHome.resolve("driver.jar");
+        try (InputStream in = IsolatedJar.driver(standIn)) {
+            Files.copy(in, driver, StandardCopyOption.REPLACE_EXISTING);
+        }
+        cmd.add(driver.toUri().toString());
+        return cmd;
+    }
+
+    /** A local file behind a bundle's location ({@code file:}, {@code reference:file:}, or a path). */
+    static String fileOf(String location) throws IOException {
+        String l = location.startsWith("reference:") ? location.substring("reference:".length()) : location;
+        if (l.startsWith("file:")) {
+            return Path.of(URI.create(l)).toString();
+        }
+        if (l.startsWith("/")) {
+            return l;
+        }
+        throw new IOException("an isolated module's process needs the host's bundles installed from files, and "
+                + location + " is not one");
+    }
+
+    void processEnded(Child c, String reason) {
+        Supervision s = core.supervisor();
+        if (s != null && children.get(c.standIn().getBundleId()) == c) {
+            s.processEnded(c.standIn(), reason);
+        }
+    }
+
+    void initFailed(Child c, String failure) {
+        Supervision s = core.supervisor();
+        if (s != null && children.get(c.standIn().getBundleId()) == c) {
+            s.initFailed(c.standIn(), failure);
+        }
+    }
+
+    void delete(Path p) {
+        if (p == null || !Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (IOException e) {
+            core.log("WARN", "kernel", "cannot remove " + p + ": " + e.getMessage(), null);
+        }
+    }
+}

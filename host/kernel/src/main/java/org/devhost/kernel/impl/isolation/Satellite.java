@@ -1,0 +1,356 @@
+package org.devhost.kernel.impl.isolation;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.devhost.kernel.DeviceNumber;
+import org.devhost.kernel.Errno;
+import org.devhost.kernel.IoctlArg;
+import org.devhost.kernel.KernelException;
+import org.devhost.kernel.ModuleInfo;
+import org.devhost.kernel.OpenFile;
+import org.devhost.kernel.Operation;
+import org.devhost.kernel.impl.chrdev.ModuleContext;
+import org.devhost.kernel.impl.chrdev.OpenFileImpl;
+import org.devhost.kernel.impl.chrdev.Upstream;
+import org.devhost.kernel.impl.lifecycle.ComponentStates;
+import org.devhost.kernel.impl.registry.KernelCore;
+import org.devhost.kernel.impl.registry.ModuleRegistry;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
+
+/**
+ * The kernel's side in an isolated module's process: connects to the host's socket (framework
+ * property {@value #SOCKET_PROPERTY}, set only in a child), makes the host the {@link Upstream} of
+ * this process's device table, serves the host's operations on this process's devices, and sends
+ * the driver's log lines up. Does nothing in the host, where the property is absent.
+ *
+ * <p>Threads: one reader; each operation runs on a thread of its own (an operation may block in
+ * the driver for as long as the driver likes: a spinning one is the host's to kill); writes to the
+ * socket are serialized on {@code out}. When the socket ends (the host stopped, died or killed
+ * this module) the process halts at once: a child never outlives its host's connection.
+ */
+@Component(service = Satellite.class, immediate = true)
+public final class Satellite implements Upstream, LogListener {
+    /** Framework property of a child: the path of the host's socket. */
+    public static final String SOCKET_PROPERTY = "devhost.isolation.socket";
+    /** Framework property of a child: its module's name. */
+    public static final String MODULE_PROPERTY = "devhost.isolation.module";
+    /** How long a registration waits for the host's answer before it fails with ETIMEDOUT. */
+    static final long HOST_ANSWER_MS = 10_000;
+
+    private final KernelCore core;
+    private final String module;
+    private final boolean child;
+    private final Map<Long, CompletableFuture<Wire.Frame>> asked = new ConcurrentHashMap<>();
+    private final Map<Long, OpenFileImpl> files = new ConcurrentHashMap<>();
+    private final Map<Long, Thread> running = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final ExecutorService operations = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "devhost satellite operation");
+        t.setDaemon(true);
+        return t;
+    });
+    private SocketChannel channel;
+    private OutputStream out;
+    private ModuleRegistry host;
+
+    @Activate
+    public Satellite(@Reference KernelCore core, @Reference ServiceComponentRuntime scr, BundleContext context)
+            throws IOException {
+        this.core = core;
+        String socket = context.getProperty(SOCKET_PROPERTY);
+        this.module = context.getProperty(MODULE_PROPERTY);
+        this.child = socket != null;
+        if (!child) {
+            return;
+        }
+        channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(Path.of(socket)));
+        out = new BufferedOutputStream(Wire.output(channel), 1 << 16);
+        // the host's opens come through a module of their own, as another module's would
+        host = new ModuleRegistry(new ModuleContext("host", core.table()));
+        InputStream in = new BufferedInputStream(Wire.input(channel), 1 << 16);
+        Thread reader = new Thread(() -> read(in), "devhost satellite reader");
+        reader.setDaemon(true);
+        reader.start();
+        ask(Wire.HELLO, new Wire.Out().l(ProcessHandle.current().pid()).s(module == null ? "" : module));
+        core.table().upstream(this);
+        String driver = context.getProperty(ChildMain.DRIVER_PROPERTY);
+        Thread init = new Thread(() -> startDriver(context, scr, driver), "devhost satellite init");
+        init.setDaemon(true);
+        init.start();
+    }
+
+    /** Starts the driver, now that the host grants its numbers, and tells the host how its init ended. */
+    private void startDriver(BundleContext context, ServiceComponentRuntime scr, String location) {
+        String failure;
+        try {
+            Bundle b = context.getBundle(location);
+            if (b == null) {
+                failure = "no driver bundle at " + location;
+            } else {
+                b.start();
+                failure = ComponentStates.awaitInit(scr, b);
+            }
+        } catch (Exception e) {
+            failure = String.valueOf(e);
+        }
+        started(failure == null ? "" : failure);
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (child) {
+            Runtime.getRuntime().halt(0); // the framework stops: so does the module's process
+        }
+    }
+
+    /** Whether this kernel runs in an isolated module's process. */
+    public boolean isChild() {
+        return child;
+    }
+
+    /** The driver's bundle started (failure empty) or did not: tells the host, which waits for it. */
+    private void started(String failure) {
+        ask(Wire.READY, new Wire.Out().s(failure));
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addReader(LogReaderService reader) {
+        reader.addLogListener(this);
+    }
+
+    void removeReader(LogReaderService reader) {
+        reader.removeLogListener(this);
+    }
+
+    @Override
+    public void logged(LogEntry entry) {
+        Bundle b = entry.getBundle();
+        // only the driver's own lines: the host logs its side of every registration itself
+        if (!child || b == null || ModuleInfo.of(b).isEmpty()) {
+            return;
+        }
+        String text = entry.getMessage() == null ? "" : entry.getMessage();
+        if (entry.getException() != null) {
+            text = text + " (" + entry.getException() + ")";
+        }
+        LogLevel l = entry.getLogLevel();
+        String level = LogLevel.WARN.implies(l) ? (l == LogLevel.WARN ? "WARN" : "ERROR") : l == LogLevel.INFO ? "INFO" : "DEBUG";
+        send(Wire.LOG, 0, new Wire.Out().s(level).s(text).done());
+    }
+
+    // ---- Upstream: the host grants every number ----
+
+    @Override
+    public int region(String name, int major, int baseMinor, int count) {
+        return (int) ask(Wire.REGION, new Wire.Out().s(name).i(major).i(baseMinor).i(count));
+    }
+
+    @Override
+    public void regionFreed(String name, int major, int baseMinor) {
+        send(Wire.REGION_FREE, 0, new Wire.Out().s(name).i(major).i(baseMinor).done());
+    }
+
+    @Override
+    public void chrDevice(String name, DeviceNumber number, int mode, Set<Operation> operations) {
+        ask(Wire.CHR, new Wire.Out().s(name).i(number.major()).i(number.minor()).i(mode).i(Wire.bits(operations)));
+    }
+
+    @Override
+    public int misc(String name, int minor, int mode, Set<Operation> operations) {
+        return (int) ask(Wire.MISC, new Wire.Out().s(name).i(minor).i(mode).i(Wire.bits(operations)));
+    }
+
+    @Override
+    public void miscFreed(String name, int minor) {
+        send(Wire.MISC_FREE, 0, new Wire.Out().s(name).i(minor).done());
+    }
+
+    /** A request to the host, answered within {@link #HOST_ANSWER_MS}: its value, or the host's errno. */
+    private long ask(byte kind, Wire.Out payload) {
+        long id = ids.incrementAndGet();
+        CompletableFuture<Wire.Frame> answer = new CompletableFuture<>();
+        asked.put(id, answer);
+        try {
+            send(kind, id, payload.done());
+            Wire.Frame f = answer.get(HOST_ANSWER_MS, TimeUnit.MILLISECONDS);
+            DataInputStream in = f.in();
+            if (f.kind() == Wire.ERR) {
+                throw new KernelException(errno(Wire.str(in)), Wire.str(in));
+            }
+            return in.readLong();
+        } catch (TimeoutException e) {
+            throw new KernelException(Errno.ETIMEDOUT, "the host did not answer within " + HOST_ANSWER_MS + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(Errno.EINTR, "interrupted while the host answered");
+        } catch (ExecutionException | IOException e) {
+            throw new KernelException(Errno.EIO, "the host's answer: " + e);
+        } finally {
+            asked.remove(id);
+        }
+    }
+
+    static Errno errno(String name) {
+        try {
+            return Errno.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return Errno.EIO;
+        }
+    }
+
+    private void send(byte kind, long id, byte[] payload) {
+        try {
+            synchronized (this) {
+                Wire.write(out, kind, id, payload);
+            }
+        } catch (IOException e) {
+            Runtime.getRuntime().halt(0); // the host is gone
+        }
+    }
+
+    // ---- the host's requests ----
+
+    private void read(InputStream in) {
+        try {
+            while (true) {
+                Wire.Frame f = Wire.read(in);
+                switch (f.kind()) {
+                    case Wire.OK, Wire.ERR -> {
+                        CompletableFuture<Wire.Frame> a = asked.get(f.id());
+                        if (a != null) {
+                            a.complete(f);
+                        }
+                    }
+                    case Wire.CANCEL -> {
+                        Thread t = running.get(f.in().readLong());
+                        if (t != null) {
+                            t.interrupt();
+                        }
+                    }
+                    default -> operations.execute(() -> serve(f));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // end of the host's connection (or a broken frame from it): nothing here may outlive it
+        }
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void serve(Wire.Frame f) {
+        running.put(f.id(), Thread.currentThread());
+        byte[] answer;
+        byte kind = Wire.OK;
+        try {
+            answer = operate(f);
+        } catch (KernelException e) {
+            kind = Wire.ERR;
+            answer = new Wire.Out().s(e.errno().name()).s(String.valueOf(e.getMessage())).done();
+        } catch (Throwable e) {
+            kind = Wire.ERR;
+            answer = new Wire.Out().s(Errno.EIO.name()).s(String.valueOf(e)).done();
+        } finally {
+            running.remove(f.id());
+            Thread.interrupted(); // a cancel that came late must not reach the next operation
+        }
+        send(kind, f.id(), answer);
+    }
+
+    private byte[] operate(Wire.Frame f) throws IOException {
+        DataInputStream in = f.in();
+        long fileId = in.readLong();
+        switch (f.kind()) {
+            case Wire.OPEN -> {
+                DeviceNumber n = DeviceNumber.of(in.readInt(), in.readInt());
+                files.put(fileId, (OpenFileImpl) host.open(n, in.readInt()));
+                return new Wire.Out().l(0).bytes(new byte[0]).done();
+            }
+            case Wire.READ -> {
+                int length = Math.min(Math.max(in.readInt(), 0), Wire.MAX_IO);
+                long offset = in.readLong();
+                ByteBuffer dst = ByteBuffer.allocate(length);
+                int n = file(fileId).forwardedRead(dst, offset);
+                return new Wire.Out().l(n).bytes(dst.array(), 0, Math.max(0, dst.position())).done();
+            }
+            case Wire.WRITE -> {
+                long offset = in.readLong();
+                ByteBuffer src = ByteBuffer.wrap(Wire.bytes(in, Wire.MAX_IO));
+                return new Wire.Out().l(file(fileId).forwardedWrite(src, offset)).bytes(new byte[0]).done();
+            }
+            case Wire.IOCTL -> {
+                int cmd = in.readInt();
+                boolean pointer = in.readBoolean();
+                long value = in.readLong();
+                byte[] data = Wire.bytes(in, Wire.MAX_IO);
+                if (!pointer) {
+                    return new Wire.Out().l(file(fileId).ioctl(cmd, value)).bytes(new byte[0]).done();
+                }
+                ByteBuffer arg = ByteBuffer.wrap(data).order(java.nio.ByteOrder.nativeOrder());
+                long r = file(fileId).ioctl(cmd, arg);
+                return new Wire.Out().l(r).bytes(data).done();
+            }
+            case Wire.SEEK -> {
+                long offset = in.readLong();
+                int whence = in.readInt();
+                long hostPosition = in.readLong();
+                long r = file(fileId).forwardedSeek(hostPosition, offset, whence);
+                return new Wire.Out().l(r).bytes(new byte[0]).done();
+            }
+            case Wire.POLL -> {
+                int mask = file(fileId).poll(() -> send(Wire.WAKE, 0, new Wire.Out().l(fileId).done()));
+                return new Wire.Out().l(mask).bytes(new byte[0]).done();
+            }
+            case Wire.FSYNC -> {
+                file(fileId).fsync();
+                return new Wire.Out().l(0).bytes(new byte[0]).done();
+            }
+            case Wire.RELEASE -> {
+                OpenFileImpl file = files.remove(fileId);
+                if (file != null) {
+                    file.close();
+                }
+                return new Wire.Out().l(0).bytes(new byte[0]).done();
+            }
+            default -> throw new KernelException(Errno.EINVAL, "unknown request kind " + f.kind());
+        }
+    }
+
+    private OpenFileImpl file(long id) {
+        OpenFileImpl f = files.get(id);
+        if (f == null) {
+            throw new KernelException(Errno.EBADF, "no open file " + id + " in module " + module);
+        }
+        return f;
+    }
+}
