@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,6 +124,28 @@ final class HostSession implements AutoCloseable {
                 throw new AssertionError("no " + what + " within " + BOUND_SECONDS + " s; the host printed:\n" + all);
             }
             Thread.sleep(20);
+        }
+    }
+
+    /** Runs {@code command} until its output passes {@code done}, bounded; returns that output. */
+    String until(String command, java.util.function.Predicate<String> done) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        String out;
+        while (!done.test(out = run(command))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("'" + command + "' did not reach the state within " + BOUND_SECONDS
+                        + " s; it printed:\n" + out + "\nthe host printed:\n" + output());
+            }
+            Thread.sleep(100);
+        }
+        return out;
+    }
+
+    /** A driver's jar in the distribution that ./devhost runs. */
+    static String driverJar(String driver) throws Exception {
+        try (java.util.stream.Stream<Path> s = Files.list(ROOT.resolve("host/launcher/target/devhost/drivers"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("org.devhost.drivers." + driver + "-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + driver + " jar in the distribution")).toString();
         }
     }
 

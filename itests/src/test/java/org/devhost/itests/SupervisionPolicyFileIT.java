@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,25 +80,11 @@ class SupervisionPolicyFileIT {
         Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Runs {@code command} until its output passes {@code done}, bounded; returns that output. */
     private static String until(HostSession host, String command, Predicate<String> done) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HostSession.BOUND_SECONDS);
-        String out;
-        while (!done.test(out = host.run(command))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("'" + command + "' did not reach the state within " + HostSession.BOUND_SECONDS
-                        + " s; it printed:\n" + out + "\nthe host printed:\n" + host.output());
-            }
-            Thread.sleep(100);
-        }
-        return out;
+        return host.until(command, done);
     }
 
-    /** The driver's jar in the distribution that ./devhost runs. */
     private static String jar(String driver) throws Exception {
-        try (java.util.stream.Stream<Path> s = Files.list(HostSession.ROOT.resolve("host/launcher/target/devhost/drivers"))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("org.devhost.drivers." + driver + "-")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no " + driver + " jar in the distribution")).toString();
-        }
+        return HostSession.driverJar(driver);
     }
 }

@@ -62,11 +62,11 @@ public interface ModuleManager {
      * own when {@code isolated} ({@code dev:insmod --isolated}): the host keeps its devices, numbers
      * and files, forwards every operation to the process, and ends the module by killing the
      * process, so a module that spins, leaks or deadlocks is always ended. The jar is the same
-     * either way. The call returns once the process has started the driver.
+     * either way, and so are its parameters: stored on the host, given to the
+     * process before its init. The call returns once the process has started the driver.
      *
-     * @throws KernelException as {@link #load(String, Map, String)}; also EINVAL for parameters
-     *     with {@code isolated} (an isolated module takes none yet), EIO when the process cannot
-     *     start, and the errno of the driver's failed init in its process
+     * @throws KernelException as {@link #load(String, Map, String)}; also the errno of the driver's
+     *     failed init in its process (EIO when its process cannot start)
      * @since 1.7
      */
     ModuleStatus load(String jar, Map<String, String> parameters, String sha256, boolean isolated);

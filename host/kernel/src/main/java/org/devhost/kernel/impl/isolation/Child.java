@@ -391,6 +391,17 @@ final class Child {
                     file.queue().wakeAll();
                 }
             }
+            case Wire.FAULT -> {
+                String operation = Wire.str(in);
+                String error = Wire.str(in);
+                core.driverFault(module, operation, new IsolatedFault(operation + " threw " + error));
+            }
+            case Wire.PARAMS -> {
+                StringBuilder text = new StringBuilder();
+                isolation.parameters(module).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+                byte[] b = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                send(Wire.OK, f.id(), new Wire.Out().l(0).bytes(b).done());
+            }
             case Wire.READY -> {
                 String failure = Wire.str(in);
                 answer(f.id(), 0);
@@ -400,6 +411,13 @@ final class Child {
                 }
             }
             default -> throw new IOException("a message of unknown kind " + f.kind());
+        }
+    }
+
+    /** A fault of the driver in its process, as the host's supervisor counts it. */
+    static final class IsolatedFault extends RuntimeException {
+        IsolatedFault(String message) {
+            super(message, null, false, false);
         }
     }
 

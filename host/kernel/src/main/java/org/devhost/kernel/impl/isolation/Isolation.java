@@ -211,6 +211,35 @@ public final class Isolation implements SynchronousBundleListener {
                 + location + " is not one");
     }
 
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile org.devhost.kernel.ModuleParameters parameters;
+
+    /** The module's parameters as stored on the host, as text (a list comma-separated), for its process to apply before init. */
+    Map<String, String> parameters(String module) {
+        org.devhost.kernel.ModuleParameters p = parameters;
+        Map<String, String> text = new java.util.LinkedHashMap<>();
+        if (p == null) {
+            return text;
+        }
+        p.stored(module).forEach((k, v) -> {
+            if (v instanceof Object[] a) {
+                text.put(k, String.join(",", java.util.Arrays.stream(a).map(String::valueOf).toList()));
+            } else if (v != null && v.getClass().isArray()) {
+                List<String> items = new ArrayList<>();
+                for (int i = 0; i < java.lang.reflect.Array.getLength(v); i++) {
+                    items.add(String.valueOf(java.lang.reflect.Array.get(v, i)));
+                }
+                text.put(k, String.join(",", items));
+            } else if (v instanceof java.util.Collection<?> c) {
+                text.put(k, String.join(",", c.stream().map(String::valueOf).toList()));
+            } else {
+                text.put(k, String.valueOf(v));
+            }
+        });
+        return text;
+    }
+
     void processEnded(Child c, String reason) {
         Supervision s = core.supervisor();
         if (s != null && children.get(c.standIn().getBundleId()) == c) {

@@ -34,6 +34,7 @@ import org.devhost.kernel.impl.chrdev.Upstream;
 import org.devhost.kernel.impl.lifecycle.ComponentStates;
 import org.devhost.kernel.impl.registry.KernelCore;
 import org.devhost.kernel.impl.registry.ModuleRegistry;
+import org.devhost.kernel.impl.registry.Supervision;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -60,9 +61,9 @@ import org.osgi.service.log.LogReaderService;
  * this module) the process halts at once: a child never outlives its host's connection.
  */
 @Component(service = Satellite.class, immediate = true)
-public final class Satellite implements Upstream, LogListener {
+public final class Satellite implements Upstream, LogListener, Supervision {
     /** Framework property of a child: the path of the host's socket. */
-    public static final String SOCKET_PROPERTY = "devhost.isolation.socket";
+    public static final String SOCKET_PROPERTY = KernelCore.SATELLITE_PROPERTY;
     /** Framework property of a child: its module's name. */
     public static final String MODULE_PROPERTY = "devhost.isolation.module";
     /** How long a registration waits for the host's answer before it fails with ETIMEDOUT. */
@@ -105,6 +106,7 @@ public final class Satellite implements Upstream, LogListener {
         reader.start();
         ask(Wire.HELLO, new Wire.Out().l(ProcessHandle.current().pid()).s(module == null ? "" : module));
         core.table().upstream(this);
+        core.supervisor(this); // the driver's faults are the host's to count
         String driver = context.getProperty(ChildMain.DRIVER_PROPERTY);
         Thread init = new Thread(() -> startDriver(context, scr, driver), "devhost satellite init");
         init.setDaemon(true);
@@ -119,6 +121,7 @@ public final class Satellite implements Upstream, LogListener {
             if (b == null) {
                 failure = "no driver bundle at " + location;
             } else {
+                applyParameters();
                 b.start();
                 failure = ComponentStates.awaitInit(scr, b);
             }
@@ -138,6 +141,38 @@ public final class Satellite implements Upstream, LogListener {
     /** Whether this kernel runs in an isolated module's process. */
     public boolean isChild() {
         return child;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.devhost.kernel.ModuleParameters parameters;
+
+    /** The parameters the host stored for the module (insmod's name=value, a .cfg) become this process's, before init. */
+    private void applyParameters() throws IOException {
+        long id = ids.incrementAndGet();
+        CompletableFuture<Wire.Frame> answer = new CompletableFuture<>();
+        asked.put(id, answer);
+        String text;
+        try {
+            send(Wire.PARAMS, id, new byte[0]);
+            DataInputStream in = answer.get(HOST_ANSWER_MS, TimeUnit.MILLISECONDS).in();
+            in.readLong();
+            text = new String(Wire.bytes(in, Wire.MAX_IO), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IOException("the host did not give the module's parameters: " + e);
+        } finally {
+            asked.remove(id);
+        }
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        org.devhost.kernel.ModuleParameters p = parameters;
+        if (!values.isEmpty() && p != null) {
+            p.load(module, values);
+        }
     }
 
     /** The driver's bundle started (failure empty) or did not: tells the host, which waits for it. */
@@ -168,6 +203,33 @@ public final class Satellite implements Upstream, LogListener {
         LogLevel l = entry.getLogLevel();
         String level = LogLevel.WARN.implies(l) ? (l == LogLevel.WARN ? "WARN" : "ERROR") : l == LogLevel.INFO ? "INFO" : "DEBUG";
         send(Wire.LOG, 0, new Wire.Out().s(level).s(text).done());
+    }
+
+    // ---- Supervision: the host supervises ----
+
+    @Override
+    public void driverFault(String module, String operation, Throwable error) {
+        send(Wire.FAULT, 0, new Wire.Out().s(operation).s(String.valueOf(error)).done());
+    }
+
+    @Override
+    public boolean supervised(String module) {
+        return true;
+    }
+
+    @Override
+    public boolean reserveBeforeReap(Bundle bundle) {
+        return false;
+    }
+
+    @Override
+    public void initFailed(Bundle bundle, String reason) {
+        // READY carries it to the host
+    }
+
+    @Override
+    public void processEnded(Bundle bundle, String reason) {
+        // not in a child: it runs no process of its own
     }
 
     // ---- Upstream: the host grants every number ----

@@ -40,6 +40,8 @@ final class Wire {
     static final byte LOG = 7;          // level, text (id 0)
     static final byte WAKE = 8;         // fileId (id 0): a file's readiness changed
     static final byte READY = 9;        // failure text, empty when the driver started -> OK
+    static final byte FAULT = 11;       // operation, error (id 0): a driver's operation threw, for the host's supervisor
+    static final byte PARAMS = 10;      // -> OK(0, "name=value" lines): the module's parameters on the host
 
     // host -> child: operations on open files (answered by OK or ERR)
     static final byte OPEN = 20;        // fileId, major, minor, flags

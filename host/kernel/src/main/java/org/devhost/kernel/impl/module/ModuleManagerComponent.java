@@ -70,10 +70,6 @@ public final class ModuleManagerComponent implements ModuleManager {
     public ModuleStatus load(String jar, Map<String, String> parameters, String sha256, boolean isolated) {
         DriverJar driver = DriverJar.read(jar, sha256);
         if (isolated) {
-            if (parameters != null && !parameters.isEmpty()) {
-                throw new KernelException(Errno.EINVAL, jar + ": an isolated module takes no parameters yet; load it"
-                        + " without them, or in the host's process (without --isolated)");
-            }
             driver = driver.isolated();
         }
         lock.lock();

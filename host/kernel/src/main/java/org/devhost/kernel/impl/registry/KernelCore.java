@@ -35,6 +35,11 @@ public final class KernelCore implements KernelListener {
     /** Framework property: how long revocation waits for operations in flight, in milliseconds. */
     public static final String REVOKE_TIMEOUT_PROPERTY = "devhost.revoke.timeout.ms";
     static final long DEFAULT_REVOKE_TIMEOUT_MS = 5000;
+    /**
+     * Framework property set only in an isolated module's process (the host's socket): there the
+     * host supervises, and this kernel's own supervisor stays out of the way.
+     */
+    public static final String SATELLITE_PROPERTY = "devhost.isolation.socket";
 
     private final Map<Device, ServiceRegistration<Device>> services = new ConcurrentHashMap<>();
     private final Map<Bundle, ModuleContext> modules = new ConcurrentHashMap<>();

@@ -90,7 +90,10 @@ public final class Supervisor implements Supervision {
             t.setDaemon(true);
             return t;
         });
-        threads.scheduleWithFixedDelay(new Watchdog(this), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        boolean satellite = context.getProperty(KernelCore.SATELLITE_PROPERTY) != null;
+        if (!satellite) { // in an isolated module's process the host watches, and kills the process
+            threads.scheduleWithFixedDelay(new Watchdog(this), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        }
         // However a module's bundle goes (rmmod, Felix uninstall, the deploy folder), what the
         // supervisor held for it goes too: its reservation and any restart still pending.
         uninstalls = e -> {
@@ -99,7 +102,9 @@ public final class Supervisor implements Supervision {
             }
         };
         context.addBundleListener(uninstalls);
-        core.supervisor(this);
+        if (!satellite) {
+            core.supervisor(this);
+        }
     }
 
     private final BundleListener uninstalls;
