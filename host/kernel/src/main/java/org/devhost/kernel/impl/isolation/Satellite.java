@@ -193,8 +193,9 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     public void logged(LogEntry entry) {
         Bundle b = entry.getBundle();
         // only the driver's own lines: the host logs its side of every registration itself
-        if (!child || b == null || ModuleInfo.of(b).isEmpty()) {
-            return;
+        if (!child || b == null || ModuleInfo.of(b).isEmpty()
+                || (entry.getLoggerName() != null && entry.getLoggerName().startsWith("Events."))) {
+            return; // the framework's events about the driver's bundle are this process's chatter, not the driver's lines
         }
         String text = entry.getMessage() == null ? "" : entry.getMessage();
         if (entry.getException() != null) {
