@@ -72,12 +72,16 @@ public final class InspectCommands {
         String files = devfsMount();
         Table t = files == null ? new Table("NAME", "TYPE", "MODE", "DEVICE", "MODULE", ">OPEN", "OPS")
                 : new Table("NAME", "TYPE", "MODE", "DEVICE", "MODULE", ">OPEN", "OPS", "FILE");
+        java.util.Map<String, String> owners = new java.util.HashMap<>();
         for (Device d : registry.devices()) {
             if (m.matches(Path.of(d.name()))) {
+                // an isolated module's devices name their process as syslog names a program: module[pid]
+                String owner = owners.computeIfAbsent(d.module(),
+                        mod -> modules.process(mod).map(p -> mod + "[" + p.pid() + "]").orElse(mod));
                 if (files == null) {
-                    t.row(d.name(), d.type().label(), Device.modeString(d.mode()), d.number(), d.module(), d.openCount(), ops(d));
+                    t.row(d.name(), d.type().label(), Device.modeString(d.mode()), d.number(), owner, d.openCount(), ops(d));
                 } else {
-                    t.row(d.name(), d.type().label(), Device.modeString(d.mode()), d.number(), d.module(), d.openCount(), ops(d),
+                    t.row(d.name(), d.type().label(), Device.modeString(d.mode()), d.number(), owner, d.openCount(), ops(d),
                             files + "/" + d.name());
                 }
             }
@@ -127,6 +131,7 @@ public final class InspectCommands {
         for (ModuleStatus m : rows) {
             sb.append('\n').append(String.format(format, m.name(), m.size(), m.state().label(), m.restarts(),
                     m.useCount() + (m.users().isEmpty() ? "" : " " + String.join(",", m.users()))));
+            modules.process(m.name()).ifPresent(p -> sb.append("  [isolated: ").append(p.summary()).append(']'));
         }
         return sb.toString();
     }
@@ -164,6 +169,7 @@ public final class InspectCommands {
         line(sb, "version", m.version());
         line(sb, "bundle", m.symbolicName() + " (" + m.bundleId() + ")");
         line(sb, "state", m.state().label() + (m.supervised() ? ", supervised" : ", not supervised"));
+        line(sb, "process", modules.process(info.name()).map(p -> "isolated, " + p.summary()).orElse(""));
         line(sb, "restarts", m.restarts() == 0 ? "" : String.valueOf(m.restarts()));
         line(sb, "stuck threads", m.stuckThreads() == 0 ? "" : String.valueOf(m.stuckThreads()));
         if (m.lastFailure() != null) {

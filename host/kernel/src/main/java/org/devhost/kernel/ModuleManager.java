@@ -119,6 +119,14 @@ public interface ModuleManager {
         }
     }
 
+    /**
+     * The process an isolated module runs in, while it runs; empty for a module in the host's
+     * process (or one whose process is between a kill and its restart).
+     *
+     * @since 1.7
+     */
+    java.util.Optional<ModuleProcess> process(String module);
+
     /** Every installed driver module, by name. */
     List<ModuleStatus> modules();
 

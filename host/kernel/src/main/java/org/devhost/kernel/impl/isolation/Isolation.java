@@ -104,9 +104,25 @@ public final class Isolation implements SynchronousBundleListener {
         }
     }
 
-    /** The child of a started stand-in, if it runs. */
-    public Optional<Long> pid(String module) {
-        return children.values().stream().filter(c -> c.module().equals(module)).map(Child::pid).filter(p -> p > 0).findFirst();
+    /** The process of an isolated module, while it runs: its pid, resident memory and CPU time. */
+    public Optional<org.devhost.kernel.ModuleProcess> process(String module) {
+        return children.values().stream().filter(c -> c.module().equals(module)).map(Child::process)
+                .filter(p -> p != null && p.isAlive()).findFirst().map(p -> new org.devhost.kernel.ModuleProcess(p.pid(),
+                        residentBytes(p.pid()), p.info().totalCpuDuration().orElse(java.time.Duration.ZERO)));
+    }
+
+    /** VmRSS from /proc/PID/status, in bytes; 0 when it cannot be read (the process just ended). */
+    static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone, or not Linux: nothing to show
+        }
+        return 0;
     }
 
     /**

@@ -62,6 +62,11 @@ public final class ModuleManagerComponent implements ModuleManager {
     }
 
     @Override
+    public Optional<org.devhost.kernel.ModuleProcess> process(String module) {
+        return isolation == null ? Optional.empty() : isolation.process(module);
+    }
+
+    @Override
     public ModuleStatus load(String jar, Map<String, String> parameters, String sha256) {
         return load(jar, parameters, sha256, false);
     }
