@@ -56,7 +56,8 @@ class IsolationIT {
             host.until("dev:dmesg", o -> countRuns(o) == 2);
             long second = children(host).get(1);
             assertNotEquals(first, second);
-            String ls = host.until("dev:ls faulty", o -> o.contains(" faulty "));
+            // dev:ls names the process that serves the device, as syslog names a program: module[pid]
+            String ls = host.until("dev:ls faulty", o -> o.contains("faulty[" + second + "]"));
             assertTrue(ls.contains(number), "the same number " + number + ": " + ls);
             String modinfo = host.run("dev:modinfo faulty");
             assertTrue(modinfo.contains("\nrestarts:       1\n"), modinfo);
@@ -64,8 +65,11 @@ class IsolationIT {
             // a child killed from outside: the host notices at once and starts another
             ProcessHandle.of(second).orElseThrow().destroyForcibly();
             host.until("dev:dmesg", o -> countRuns(o) == 3);
-            String after = host.until("dev:ls faulty", o -> o.contains(" faulty "));
+            long third = children(host).get(2);
+            String after = host.until("dev:ls faulty", o -> o.contains("faulty[" + third + "]"));
             assertTrue(after.contains(number), after);
+            String lsmod = host.run("dev:lsmod");
+            assertTrue(lsmod.contains("[isolated: pid " + third + ", "), lsmod);
             assertEquals(0, host.exit(), host.output());
         } finally {
             if (Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mount + " ")) {
