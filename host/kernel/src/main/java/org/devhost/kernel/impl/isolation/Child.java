@@ -42,6 +42,8 @@ import org.osgi.framework.Bundle;
  * kills it. Thread-safe: one reader thread per child; callers wait on their own futures.
  */
 final class Child {
+    /** The argument of a child's command line that {@link #start} replaces by its socket's path. */
+    static final String SOCKET = "{socket}";
     private final Isolation isolation;
     private final Bundle standIn;
     private final String module;
@@ -93,7 +95,8 @@ final class Child {
     }
 
     /**
-     * Starts the process and waits until it has connected and said who it is, within {@code
+     * Starts the process ({@code command}, with {@link #SOCKET} standing for the path it connects
+     * to) and waits until it has connected and said who it is, within {@code
      * deadlineMillis}; its devices come later, and {@link #ready} completes when its driver has
      * started (or failed to).
      */
@@ -102,8 +105,7 @@ final class Child {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(socket), 1);
-            List<String> cmd = new ArrayList<>(command);
-            cmd.add(cmd.indexOf(ChildMain.class.getName()) + 1, socket.toString());
+            List<String> cmd = command.stream().map(a -> a.equals(SOCKET) ? socket.toString() : a).toList();
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("output").toFile()));
             process = pb.start();

@@ -176,6 +176,11 @@ public final class Isolation implements SynchronousBundleListener {
         t.start();
     }
 
+    /** Makes {@code c} the child of {@code standIn} (as {@link #startChild} does; for tests that start a child of their own). */
+    void track(Bundle standIn, Child c) {
+        children.put(standIn.getBundleId(), c);
+    }
+
     private void stopChild(Bundle b) {
         Child c = children.remove(b.getBundleId());
         if (c != null) {
@@ -196,8 +201,8 @@ public final class Isolation implements SynchronousBundleListener {
                 "-XX:-UsePerfData", "-Xss512k"));
         String framework = fileOf(context.getBundle(0).getClass().getProtectionDomain().getCodeSource().getLocation().toString());
         cmd.addAll(List.of("-cp", framework + java.io.File.pathSeparator + fileOf(context.getBundle().getLocation()),
-                ChildMain.class.getName()));
-        // ChildMain's arguments: (the socket, put here by Child), the module, its storage, its bundles
+                ChildMain.class.getName(), Child.SOCKET));
+        // ChildMain's arguments: the socket (its path put in by Child), the module, its storage, its bundles
         Path childHome = c.folder();
         cmd.add(c.module());
         cmd.add(childHome.resolve("cache").toString());
