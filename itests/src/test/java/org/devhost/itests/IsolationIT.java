@@ -72,9 +72,7 @@ class IsolationIT {
             assertTrue(lsmod.contains("[isolated: pid " + third + ", "), lsmod);
             assertEquals(0, host.exit(), host.output());
         } finally {
-            if (Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mount + " ")) {
-                new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor();
-            }
+            unmount(mount);
         }
     }
 
@@ -91,6 +89,150 @@ class IsolationIT {
             // the child halts when its socket ends (the host's kernel closes it), not because anything told it
             child.onExit().get(HostSession.BOUND_SECONDS, TimeUnit.SECONDS);
             assertFalse(child.isAlive());
+        }
+    }
+
+    @Test
+    void aSpinningIoctlIsEndedWithItsProcessAndNoThreadIsLeftInTheHost() throws Exception {
+        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: the client calls ioctl through devfs");
+        Needs.that(Needs.onPath("python3"), "no python3: the client's ioctl is Python's");
+        Path mount = tmp.resolve("mnt/dev");
+        String jar = HostOptions.testDriver("itest_hang_isolated", org.devhost.itests.drivers.SpinningIoctl.class);
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs.mount=" + mount)) {
+            String loaded = host.run("dev:insmod --isolated " + jar);
+            assertTrue(loaded.startsWith("itest_hang: loaded (bundle "), loaded);
+            String number = loaded.substring(loaded.indexOf("misc ") + 5).trim();
+            Process client = new ProcessBuilder("python3", "-c", "import fcntl,os,sys\n"
+                    + "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+                    + "try:\n    fcntl.ioctl(fd, 0)\nexcept OSError as e:\n    print('errno', e.errno)\n",
+                    mount.resolve("itest_hang").toString()).redirectErrorStream(true).start();
+            assertTrue(client.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "the client is answered");
+            String said = new String(client.getInputStream().readAllBytes()).trim();
+            assertEquals("errno 5", said, "EIO");
+            host.until("dev:modinfo itest_hang", o -> o.contains("\nrestarts:       1\n"));
+            host.until("dev:ls itest_hang", o -> o.contains(" " + number + " ")); // the same number, served again
+            // the spinning thread died with its process: none is stuck (abandoned) in the host
+            String health = host.run("dev:health");
+            assertTrue(health.contains(" 0 stuck thread(s)"), health);
+            assertEquals(0, host.exit(), host.output());
+        } finally {
+            unmount(mount);
+        }
+    }
+
+    @Test
+    void aDriverAllocatingWithoutEndKillsOnlyItsOwnProcess() throws Exception {
+        String jar = HostOptions.testDriver("itest_hog", org.devhost.itests.drivers.Hog.class);
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {
+            String loaded = host.run("dev:insmod --isolated " + jar);
+            assertTrue(loaded.startsWith("itest_hog: loaded (bundle "), loaded);
+            String read = host.run("dev:cat itest_hog");
+            assertTrue(read.contains("(EIO)"), "the caller is answered EIO: " + read);
+            String dmesg = host.until("dev:dmesg", o -> o.contains("itest_hog: isolated module's process")
+                    && o.contains("(out of memory)"));
+            assertTrue(dmesg.contains("ended with status 3 (out of memory)"), dmesg);
+            // the host and the other modules are untouched
+            assertTrue(host.run("dev:hexdump -n 4 zero").contains("00 00 00 00"), "mem still serves");
+            String lsmod = host.run("dev:lsmod");
+            assertTrue(lsmod.contains("\nscull ") && !lsmod.contains("failed"), lsmod);
+            assertEquals(0, host.exit(), host.output());
+        }
+    }
+
+    @Test
+    void aDropThatNeverReturnsEndsWithItsProcessAndRmmodReturns() throws Exception {
+        String jar = HostOptions.testDriver("itest_endless_drop", org.devhost.itests.drivers.EndlessDrop.class);
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {
+            String loaded = host.run("dev:insmod --isolated " + jar);
+            assertTrue(loaded.startsWith("itest_endless_drop: loaded (bundle "), loaded);
+            long pid = Long.parseLong(host.run("dev:modinfo itest_endless_drop").replaceAll("(?s).*process: +isolated, pid (\\d+),.*", "$1"));
+            String rmmod = host.run("dev:rmmod itest_endless_drop");
+            assertEquals("", rmmod.trim(), "rmmod returns, and says nothing went wrong");
+            assertTrue(ProcessHandle.of(pid).isEmpty() || !ProcessHandle.of(pid).get().isAlive(), "the process is gone");
+            assertTrue(host.run("dev:dmesg").contains("itest_endless_drop: its drop did not end within 5000 ms"),
+                    "the log says why it was killed");
+            assertFalse(host.run("dev:lsmod").contains("itest_endless_drop"));
+            assertEquals(0, host.exit(), host.output());
+        }
+    }
+
+    @Test
+    void manyKillsAndRestartsLeaveNothingBehind() throws Exception {
+        int cycles = Integer.getInteger("itest.isolation.cycles", 200);
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {
+            host.run("dev:rmmod faulty");
+            host.run("dev:insmod --isolated " + HostSession.driverJar("faulty"));
+            long jvm = ProcessHandle.of(children(host).get(0)).orElseThrow().parent().orElseThrow().pid();
+            for (int i = 0; i < 3; i++) { // the first restarts load the classes they use once
+                assertEquals("faulty: restarted", host.run("dev:restart faulty").trim());
+            }
+            Resources before = Resources.of(jvm, tmp);
+            for (int i = 0; i < cycles; i++) {
+                String r = host.run("dev:restart faulty");
+                assertEquals("faulty: restarted", r.trim(), "cycle " + i);
+            }
+            host.until("dev:ls faulty", o -> o.contains("faulty["));
+            // what a cycle's end lets go of goes at once or soon (a killed child's pipes close when the
+            // JDK reaps it): wait for the state, bounded, rather than look once
+            Resources[] after = {null};
+            within(() -> "no descriptor, thread or process per cycle: " + before + " then " + after[0], () -> {
+                try {
+                    after[0] = Resources.of(jvm, tmp);
+                } catch (Exception e) {
+                    return false; // a folder went while it was walked: look again
+                }
+                return after[0].fds() <= before.fds() + 4 && after[0].threads() <= before.threads() + 4
+                        && after[0].children() == 1;
+            });
+            assertEquals(1, after[0].childFolders(), "one child's folder, the live one's: " + after[0]);
+            assertEquals(0, host.exit(), host.output());
+        }
+    }
+
+    /** What a host process holds: its descriptors, threads, child processes (zombies included) and its children's folders. */
+    record Resources(long fds, long threads, long children, long childFolders) {
+        static Resources of(long pid, Path own) throws Exception {
+            long fds;
+            try (var s = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+                fds = s.count();
+            }
+            long threads; // the JDK's pooled process reapers and Gogo's session pool come and go on their own
+            try (var s = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+                threads = s.filter(t -> {
+                    try {
+                        String name = Files.readString(t.resolve("comm")).trim();
+                        return !name.startsWith("process reaper") && !name.startsWith("session-");
+                    } catch (Exception gone) {
+                        return false;
+                    }
+                }).count();
+            }
+            long children = ProcessHandle.allProcesses().filter(p -> p.parent().map(ProcessHandle::pid).orElse(-1L) == pid)
+                    .count();
+            long folders;
+            try (var s = Files.walk(own.resolve("cache"), 5)) { // cache/bundleN/data/isolation/cK
+                folders = s.filter(p -> Files.isDirectory(p) && p.getParent() != null
+                        && p.getParent().getFileName().toString().equals("isolation")).count();
+            }
+            return new Resources(fds, threads, children, folders);
+        }
+    }
+
+    /** Waits until {@code done}, bounded by the session's bound; the failure says what was reached. */
+    private static void within(java.util.function.Supplier<String> what, java.util.function.BooleanSupplier done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HostSession.BOUND_SECONDS);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("within " + HostSession.BOUND_SECONDS + " s: " + what.get());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void unmount(Path mount) throws Exception {
+        if (Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mount + " ")) {
+            new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor();
         }
     }
 

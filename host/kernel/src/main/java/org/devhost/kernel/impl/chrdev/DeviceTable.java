@@ -344,6 +344,9 @@ public final class DeviceTable {
             byNumber.put(number.kernelEncoding(), device);
             byName.put(name, device);
         }
+        if (host != null) {
+            host.added(name); // the host made the device first; its opens wait for this
+        }
         listener.deviceAdded(device);
         return device;
     }

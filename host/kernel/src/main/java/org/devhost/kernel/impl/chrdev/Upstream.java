@@ -24,6 +24,9 @@ public interface Upstream {
     /** Registers a misc device on the host; returns its minor (the host picks a dynamic one). */
     int misc(String name, int minor, int mode, java.util.Set<org.devhost.kernel.Operation> operations);
 
+    /** A device the host granted is now in this table: the host may let its opens through. */
+    void added(String name);
+
     /** A misc device registered by {@link #misc} is gone here: remove it on the host too. */
     void miscFreed(String name, int minor);
 }

@@ -42,6 +42,8 @@ import org.osgi.framework.Bundle;
  * kills it. Thread-safe: one reader thread per child; callers wait on their own futures.
  */
 final class Child {
+    /** How long an idle isolated module's drop may take before its process is killed regardless. */
+    static final long DROP_MS = 5_000;
     /** The argument of a child's command line that {@link #start} replaces by its socket's path. */
     static final String SOCKET = "{socket}";
     private final Isolation isolation;
@@ -52,11 +54,14 @@ final class Child {
     private final Map<Long, CompletableFuture<Wire.Frame>> pending = new ConcurrentHashMap<>();
     private final Map<String, ChrdevRegion> regions = new ConcurrentHashMap<>();
     private final Map<String, MiscDevice> miscs = new ConcurrentHashMap<>();
+    /** The operations of each device the host made for the child, by name, until the child has it too. */
+    private final Map<String, RemoteOperations> devices = new ConcurrentHashMap<>();
     private final Map<Long, RemoteOperations.RemoteFile> files = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong fileIds = new AtomicLong();
     final CompletableFuture<String> ready = new CompletableFuture<>();
     private volatile Process process;
+    private ServerSocketChannel server;
     private volatile SocketChannel channel;
     private OutputStream out;
     private ModuleContext context;
@@ -108,9 +113,15 @@ final class Child {
             List<String> cmd = command.stream().map(a -> a.equals(SOCKET) ? socket.toString() : a).toList();
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("output").toFile()));
-            process = pb.start();
-            process.onExit().thenRun(() -> ended("its process ended with status " + process.exitValue()
-                    + (process.exitValue() == 3 ? " (out of memory)" : "") + "; its output: " + folder.resolve("output")));
+            synchronized (this) {
+                if (stopping) { // stopped while it was being started: it never runs
+                    throw new IOException("the module was stopped before its process started");
+                }
+                process = pb.start();
+                this.server = server;
+            }
+            process.getOutputStream().close(); // a child reads nothing on stdin: no pipe kept per child
+            process.onExit().thenRun(() -> ended(exitStatus()));
             CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> {
                 try {
                     return server.accept();
@@ -153,10 +164,36 @@ final class Child {
         reader.start();
     }
 
-    /** Kills the process (it is the only way an isolated module ends), answers what waits, and releases its devices. */
+    /**
+     * Ends the module: an idle one first gets its drop, within {@link #DROP_MS}; then the process is
+     * killed (always: it is the only end that is certain), what waits is answered, and its devices
+     * are released. A module with requests in flight (a hang, or one the supervisor found faulty
+     * while busy) is killed at once: its callers are answered now, not after a drop that would wait
+     * for them.
+     */
     void stop() {
-        stopping = true;
-        Process p = process;
+        Process p;
+        ServerSocketChannel s;
+        synchronized (this) {
+            stopping = true;
+            p = process;
+            s = server;
+        }
+        if (s != null) {
+            try {
+                s.close(); // a start still waiting for the connection gives up now
+            } catch (IOException ignored) {
+                // closing is all we wanted
+            }
+        }
+        if (p != null && p.isAlive() && endReason == null && pending.isEmpty() && channel != null) {
+            try {
+                callWithin(Wire.STOP, new Wire.Out().l(0).done(), DROP_MS);
+            } catch (KernelException e) {
+                core.log("WARN", module, "its drop did not end within " + DROP_MS + " ms (" + e.getMessage()
+                        + "); its process is killed", null);
+            }
+        }
         if (p != null) {
             p.destroyForcibly();
             try {
@@ -172,6 +209,22 @@ final class Child {
             core.detach(standIn, c);
         }
         isolation.delete(folder);
+    }
+
+    /**
+     * Why the process is gone, as the log says it: its exit status when it has one within a moment
+     * (its socket closes as it exits, often just before the status is there), else that its socket closed.
+     */
+    private String exitStatus() {
+        Process p = process;
+        try {
+            p.onExit().get(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return "its socket closed";
+        }
+        int status = p.exitValue();
+        return "its process ended with status " + status + (status == 3 ? " (out of memory)"
+                : status > 128 ? " (signal " + (status - 128) + ")" : "");
     }
 
     /** What the process printed (the JVM's own errors, a driver's System.out) goes to the kernel log before its folder goes. */
@@ -210,6 +263,7 @@ final class Child {
         }
         KernelException gone = new KernelException(Errno.EIO, "module " + module + ": " + reason);
         pending.values().forEach(f -> f.completeExceptionally(gone));
+        devices.values().forEach(d -> d.added.completeExceptionally(gone));
         ready.complete("its process ended before its driver started: " + reason);
         if (!stopping) {
             core.log("ERROR", module, "isolated module's process " + pid() + " ended: " + reason, null);
@@ -278,6 +332,30 @@ final class Child {
         }
     }
 
+    /** A request answered within {@code millis}, else ETIMEDOUT (the answer, should it come, is dropped). */
+    private void callWithin(byte kind, byte[] payload, long millis) {
+        long id = ids.incrementAndGet();
+        CompletableFuture<Wire.Frame> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        try {
+            send(kind, id, payload);
+            Wire.Frame f = answer.get(millis, TimeUnit.MILLISECONDS);
+            if (f.kind() == Wire.ERR) {
+                DataInputStream in = f.in();
+                throw new KernelException(Satellite.errno(Wire.str(in)), Wire.str(in));
+            }
+        } catch (TimeoutException e) {
+            throw new KernelException(Errno.ETIMEDOUT, "no answer within " + millis + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(Errno.EINTR, "interrupted");
+        } catch (ExecutionException | IOException e) {
+            throw new KernelException(Errno.EIO, String.valueOf(e.getCause() == null ? e : e.getCause()));
+        } finally {
+            pending.remove(id);
+        }
+    }
+
     void send(byte kind, long id, byte[] payload) {
         try {
             synchronized (this) {
@@ -313,7 +391,7 @@ final class Child {
                 handle(f);
             }
         } catch (java.io.EOFException | java.nio.channels.ClosedChannelException e) {
-            ended("its socket closed");
+            ended(exitStatus());
         } catch (IOException | RuntimeException e) {
             if (endReason == null) {
                 malformed(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -362,14 +440,14 @@ final class Child {
                         && n.minor() >= x.baseMinor() && n.minor() < x.baseMinor() + x.count()).findFirst()
                         .orElseThrow(() -> new KernelException(Errno.EINVAL, "device " + name + " " + n
                                 + ": no region of module " + module + " holds that number"));
-                r.register(n.minor(), name, mode, new RemoteOperations(this, ops));
+                r.register(n.minor(), name, mode, remote(name, ops));
                 return 0;
             });
             case Wire.MISC -> grant(f.id(), () -> {
                 String name = Wire.str(in);
                 int minor = in.readInt();
                 int mode = in.readInt();
-                MiscDevice m = registry.registerMisc(name, minor, mode, new RemoteOperations(this, Wire.operations(in.readInt())));
+                MiscDevice m = registry.registerMisc(name, minor, mode, remote(name, Wire.operations(in.readInt())));
                 miscs.put(name, m);
                 return m.device().number().minor();
             });
@@ -391,6 +469,12 @@ final class Child {
                 RemoteOperations.RemoteFile file = files.get(in.readLong());
                 if (file != null) {
                     file.queue().wakeAll();
+                }
+            }
+            case Wire.ADDED -> {
+                RemoteOperations ops = devices.get(Wire.str(in));
+                if (ops != null) {
+                    ops.added.complete(null);
                 }
             }
             case Wire.FAULT -> {
@@ -421,6 +505,15 @@ final class Child {
         IsolatedFault(String message) {
             super(message, null, false, false);
         }
+    }
+
+    private RemoteOperations remote(String name, java.util.Set<org.devhost.kernel.Operation> ops) {
+        RemoteOperations r = new RemoteOperations(this, ops);
+        devices.put(name, r);
+        if (endReason != null) {
+            r.added.completeExceptionally(new KernelException(Errno.EIO, "module " + module + ": " + endReason));
+        }
+        return r;
     }
 
     private interface Grant {

@@ -55,6 +55,7 @@ public final class Isolation implements SynchronousBundleListener {
     private final boolean host;
     private final Map<Long, Child> children = new ConcurrentHashMap<>();
     private Path folder;
+    private final java.util.concurrent.atomic.AtomicLong homes = new java.util.concurrent.atomic.AtomicLong();
 
     @Activate
     public Isolation(@Reference KernelCore core, BundleContext context) throws IOException {
@@ -64,8 +65,7 @@ public final class Isolation implements SynchronousBundleListener {
         if (!host) {
             return;
         }
-        folder = Files.createTempDirectory("devhost-isolation-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        folder = folder(context);
         context.addBundleListener(this);
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.ACTIVE && isStandIn(b)) {
@@ -73,6 +73,30 @@ public final class Isolation implements SynchronousBundleListener {
             }
         }
     }
+
+    /**
+     * The children's folder: in the framework's storage, which the host empties at every start, so
+     * nothing of a host killed with SIGKILL stays; in {@code java.io.tmpdir} only when that path is
+     * too long for a socket's (at most {@value #SOCKET_PATH_MAX} bytes with the child's part; 108 in
+     * the kernel). Mode 0700.
+     */
+    static Path folder(BundleContext context) throws IOException {
+        var owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        java.io.File data = context.getDataFile("isolation");
+        if (data != null && data.getAbsolutePath().length() <= SOCKET_PATH_MAX - 20) {
+            Path p = data.toPath().toAbsolutePath();
+            if (!Files.isDirectory(p)) {
+                Files.createDirectories(p.getParent());
+                Files.createDirectory(p, owner);
+            }
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+            return p;
+        }
+        return Files.createTempDirectory("devhost-isolation-", owner);
+    }
+
+    /** Room for a socket's path: sun_path is 108 bytes, and a child's folder ("/c" and a count) and "/s" take up to 20 of it. */
+    static final int SOCKET_PATH_MAX = 100;
 
     @Deactivate
     void deactivate() {
@@ -151,7 +175,7 @@ public final class Isolation implements SynchronousBundleListener {
         String module = ModuleInfo.nameOf(b);
         Child c;
         try {
-            Path home = Files.createTempDirectory(folder, module + "-");
+            Path home = Files.createDirectory(folder.resolve("c" + homes.incrementAndGet())); // short: a socket's path is
             c = new Child(this, core, b, module, home);
         } catch (IOException e) {
             core.log("ERROR", module, "cannot make a folder for its process: " + e.getMessage(), null);
@@ -161,19 +185,22 @@ public final class Isolation implements SynchronousBundleListener {
         if (old != null) {
             old.stop();
         }
-        // started beside the framework's thread: a child takes a moment, and the load or restart waits for it itself
-        Thread t = new Thread(() -> {
-            try {
-                c.start(command(b, c), CONNECT_MS);
-                core.log("INFO", module, "isolated module runs as process " + c.pid(), null);
-            } catch (IOException | RuntimeException e) {
-                c.stop();
-                c.ready.complete("its process did not start: " + e.getMessage());
-                processEnded(c, "its process did not start: " + e.getMessage());
-            }
-        }, "devhost isolation start " + module);
-        t.setDaemon(true);
-        t.start();
+        // On the thread that started the bundle, as an in-process init runs in start(): a load, a
+        // restart or the boot goes on once the child has started its driver (or failed to), bounded.
+        try {
+            c.start(command(b, c), CONNECT_MS);
+            core.log("INFO", module, "isolated module runs as process " + c.pid(), null);
+            c.ready.get(org.devhost.kernel.ModuleManager.INIT_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (IOException | RuntimeException e) {
+            c.stop();
+            c.ready.complete("its process did not start: " + e.getMessage());
+            processEnded(c, "its process did not start: " + e.getMessage());
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            core.log("WARN", module, "its process has not started its driver within "
+                    + org.devhost.kernel.ModuleManager.INIT_WAIT_MS + " ms; it goes on starting", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Makes {@code c} the child of {@code standIn} (as {@link #startChild} does; for tests that start a child of their own). */

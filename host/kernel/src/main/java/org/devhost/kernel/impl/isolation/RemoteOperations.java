@@ -33,6 +33,12 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
     /** One open file in the child, and the host's wait queue its poll wake-ups arrive on. */
     record RemoteFile(long id, WaitQueue queue) {}
 
+    /**
+     * Completes when the device is in the child's table too ({@link Wire#ADDED}): the host makes the
+     * device first, and an open that came before the child's own registration would find nothing there.
+     */
+    final java.util.concurrent.CompletableFuture<Void> added = new java.util.concurrent.CompletableFuture<>();
+
     RemoteOperations(Child child, Set<Operation> table) {
         this.child = child;
         this.table = table;
@@ -45,6 +51,17 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
 
     @Override
     public RemoteFile open(File file) {
+        try {
+            added.get(Satellite.HOST_ANSWER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new KernelException(Errno.ENXIO, file.deviceName() + ": module " + child.module()
+                    + " has not registered it in its process within " + Satellite.HOST_ANSWER_MS + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(Errno.EINTR, "open " + file.deviceName() + ": interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof KernelException k ? k : new KernelException(Errno.EIO, String.valueOf(e.getCause()));
+        }
         RemoteFile f = new RemoteFile(child.newFileId(), child.registry().newWaitQueue(new ReentrantLock()));
         child.opened(f);
         try {

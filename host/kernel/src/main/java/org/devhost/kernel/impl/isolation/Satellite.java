@@ -82,6 +82,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         return t;
     });
     private SocketChannel channel;
+    private BundleContext context;
     private OutputStream out;
     private ModuleRegistry host;
 
@@ -92,6 +93,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         String socket = context.getProperty(SOCKET_PROPERTY);
         this.module = context.getProperty(MODULE_PROPERTY);
         this.child = socket != null;
+        this.context = context;
         if (!child) {
             return;
         }
@@ -256,6 +258,11 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     }
 
     @Override
+    public void added(String name) {
+        send(Wire.ADDED, 0, new Wire.Out().s(name).done());
+    }
+
+    @Override
     public void miscFreed(String name, int minor) {
         send(Wire.MISC_FREE, 0, new Wire.Out().s(name).i(minor).done());
     }
@@ -350,7 +357,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         send(kind, f.id(), answer);
     }
 
-    private byte[] operate(Wire.Frame f) throws IOException {
+    private byte[] operate(Wire.Frame f) throws IOException, org.osgi.framework.BundleException {
         DataInputStream in = f.in();
         long fileId = in.readLong();
         switch (f.kind()) {
@@ -396,6 +403,13 @@ public final class Satellite implements Upstream, LogListener, Supervision {
             }
             case Wire.FSYNC -> {
                 file(fileId).fsync();
+                return new Wire.Out().l(0).bytes(new byte[0]).done();
+            }
+            case Wire.STOP -> {
+                Bundle driver = context.getBundle(context.getProperty(ChildMain.DRIVER_PROPERTY));
+                if (driver != null) {
+                    driver.stop(); // its drop runs now; the host kills this process once it is answered
+                }
                 return new Wire.Out().l(0).bytes(new byte[0]).done();
             }
             case Wire.RELEASE -> {

@@ -40,6 +40,7 @@ final class Wire {
     static final byte LOG = 7;          // level, text (id 0)
     static final byte WAKE = 8;         // fileId (id 0): a file's readiness changed
     static final byte READY = 9;        // failure text, empty when the driver started -> OK
+    static final byte ADDED = 12;       // name (id 0): a device the host granted is in the child's table now
     static final byte FAULT = 11;       // operation, error (id 0): a driver's operation threw, for the host's supervisor
     static final byte PARAMS = 10;      // -> OK(0, "name=value" lines): the module's parameters on the host
 
@@ -53,6 +54,7 @@ final class Wire {
     static final byte RELEASE = 26;     // fileId -> OK
     static final byte FSYNC = 27;       // fileId -> OK
     static final byte CANCEL = 28;      // the id of a request to interrupt (id 0)
+    static final byte STOP = 29;        // (no file) stop the driver: its drop runs -> OK; the host kills the process after
 
     // answers, both ways
     static final byte OK = 40;          // value, data
