@@ -1,0 +1,23 @@
+package org.devhost.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+/** A command's result as JSON, and a host application's STATE read from JSON. */
+class JsonTest {
+    @Test
+    void resultsAreEscapedAndNullsLeftOut() {
+        assertEquals("{\"a\":\"x \\\"q\\\" \\\\ \\n\",\"c\":\"\\u0001\"}",
+                Json.object(Json.fields("a", "x \"q\" \\ \n", "b", null, "c", "\u0001")));
+    }
+
+    @Test
+    void stateNeedsBothTheFlagAndTheTimestamp() {
+        assertEquals(new Json.State(true, 1668114759262L), Json.state("{\"online\" : true, \"timestamp\":1668114759262}"));
+        assertEquals(new Json.State(false, 5), Json.state("{\"timestamp\":5,\"online\":false}"));
+        assertNull(Json.state("{\"online\":true}"));
+        assertNull(Json.state("ONLINE"), "Sparkplug 2.2's plain text STATE");
+    }
+}

@@ -1,0 +1,344 @@
+package org.devhost.itests;
+
+import static org.devhost.itests.SparkplugSubscriber.bool;
+import static org.devhost.itests.SparkplugSubscriber.string;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.devhost.itests.SparkplugSubscriber.Message;
+import org.eclipse.tahu.message.model.MetricDataType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fleet, end to end: real {@code ./devhost} hosts as Sparkplug B edge nodes on a real Mosquitto
+ * broker that the test starts on a free loopback port with a config it writes, each host
+ * configured by {@code conf/org.devhost.fleet.cfg} as README.md's "Fleet" section says. Everything
+ * the hosts send is decoded by Eclipse Tahu (test class path only), and the commands the test
+ * sends are encoded by it, so a payload only devhost's code understands fails here.
+ *
+ * <ul>
+ *   <li>Births: each host's NBIRTH (seq 0, bdSeq as Int64, {@code Node Control/Rebirth} false, its
+ *       modules' states) and a DBIRTH for every device {@code dev:ls} lists, with its number.
+ *   <li>Commands to host a: unload with force (DDEATH; the result names the request), a load from
+ *       a URL over HTTP on loopback with a wrong SHA-256 (refused, EACCES, nothing loaded), then with
+ *       the right one (loaded; its device's DBIRTH with the number {@code dev:ls} shows), a restart
+ *       (DDEATH and DBIRTH of its device). Host b hears none of it.
+ *   <li>Crash: {@code faulty} with {@code fault=oops} on host a, five faults: its device dies and is
+ *       born again, and {@code Modules/faulty/Restarts} 1 is NDATA.
+ *   <li>Death: {@code kill -9} of host b brings its NDEATH, the Will, with the bdSeq of its last NBIRTH.
+ *   <li>Broker restart: host a reconnects by itself (its log says so) and births again with a new
+ *       bdSeq; its Will then carries that one ({@code kill -9} again).
+ * </ul>
+ * Every wait is for a state, bounded; the broker, the HTTP server and the hosts are ended whatever happens.
+ */
+class FleetIT {
+    private static final String GROUP = "fleetit";
+    private static final Pattern ONLINE = Pattern.compile("fleet: online at \\S+ as \\S+, bdSeq (\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void hostsAreSparkplugEdgeNodesOnARealBroker() throws Exception {
+        Needs.that(Mosquitto.binary() != null, "mosquitto is not installed (apt-get install mosquitto): FleetIT runs its own broker");
+        Path jar = Path.of(HostSession.driverJar("rust_miscdev"));
+        byte[] jarBytes = Files.readAllBytes(jar);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jarBytes));
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/rust_miscdev.jar", exchange -> {
+            exchange.sendResponseHeaders(200, jarBytes.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(jarBytes);
+            }
+        });
+        http.start();
+        String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/rust_miscdev.jar";
+        List<AutoCloseable> open = new ArrayList<>();
+        try (Mosquitto broker = new Mosquitto(Files.createDirectory(tmp.resolve("broker")))) {
+            broker.start();
+            SparkplugSubscriber sub = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
+            open.add(sub);
+            HostSession a = host("a", broker);
+            open.add(a);
+            HostSession b = host("b", broker);
+            open.add(b);
+
+            // births: every device dev:ls lists, with its number
+            long bdSeqA = births(sub, a, "a");
+            long bdSeqB = births(sub, b, "b");
+
+            // unload with force: the device's death, and a result that names the request
+            String ncmdA = "spBv1.0/" + GROUP + "/NCMD/a";
+            int mark = sub.mark();
+            sub.command(ncmdA, List.of(string("Node Control/Request Id", "unload-1"),
+                    string("Node Control/Unload Module", "-f rust_miscdev")));
+            assertResult(sub, mark, "a", "unload-1", "\"result\":\"ok\"");
+            sub.await(mark, "DDEATH of a/rust_miscdev", m -> m.is("DDEATH", "a") && "rust_miscdev".equals(m.device()));
+            Message rebirth = sub.await(mark, "NBIRTH of a without rust_miscdev", m -> m.is("NBIRTH", "a"));
+            assertNull(rebirth.metric("Modules/rust_miscdev/State"), rebirth.toString());
+            assertEquals(bdSeqA, rebirth.metric("bdSeq"), "a rebirth keeps the bdSeq (no new CONNECT)");
+            assertFalse(a.run("dev:lsmod").contains("rust_miscdev"));
+
+            // a load from a URL with a wrong SHA-256: refused, reported, nothing loaded
+            mark = sub.mark();
+            String wrong = "0".repeat(64);
+            sub.command(ncmdA, List.of(string("Node Control/Request Id", "load-bad"),
+                    string("Node Control/Load Module", "--sha256 " + wrong + " " + url)));
+            String refused = assertResult(sub, mark, "a", "load-bad", "\"result\":\"EACCES\"");
+            assertTrue(refused.contains("SHA-256"), refused);
+            assertFalse(a.run("dev:lsmod").contains("rust_miscdev"));
+
+            // the same with the right SHA-256: loaded, and its device is born
+            mark = sub.mark();
+            sub.command(ncmdA, List.of(string("Node Control/Request Id", "load-good"),
+                    string("Node Control/Load Module", "--sha256 " + sha256 + " " + url)));
+            assertResult(sub, mark, "a", "load-good", "\"result\":\"ok\",\"module\":\"rust_miscdev\"");
+            Message born = sub.await(mark, "DBIRTH of a/rust_miscdev", m -> m.is("DBIRTH", "a") && "rust_miscdev".equals(m.device()));
+            assertEquals(devices(a).get("rust_miscdev"), born.metric("Number"), born.toString());
+            assertEquals("rust_miscdev", born.metric("Module"), born.toString());
+
+            // a restart by command: the device is registered anew, so it dies and is born again
+            mark = sub.mark();
+            sub.command(ncmdA, List.of(string("Node Control/Request Id", "restart-1"),
+                    string("Node Control/Restart Module", "rust_miscdev")));
+            assertResult(sub, mark, "a", "restart-1", "\"result\":\"ok\"");
+            int restarted = mark;
+            sub.await(restarted, "DDEATH of a/rust_miscdev after its restart", m -> m.is("DDEATH", "a") && "rust_miscdev".equals(m.device()));
+            sub.await(restarted, "DBIRTH of a/rust_miscdev after its restart", m -> m.is("DBIRTH", "a") && "rust_miscdev".equals(m.device()));
+            assertTrue(sub.all(m -> m.is("NDATA", "b") && m.metric("Node Control/Result") != null).isEmpty(),
+                    "host b got none of a's commands");
+
+            // a crash the supervisor restarts: the device dies and is born again, and the restart count is data
+            int load = sub.mark();
+            a.run("dev:rmmod faulty");
+            assertTrue(a.run("dev:insmod " + HostSession.driverJar("faulty") + " fault=oops").startsWith("faulty: loaded"));
+            // the new device's birth: after it, nothing of the old one is still to come
+            sub.await(load, "DBIRTH of a/faulty after its load", m -> m.is("DBIRTH", "a") && "faulty".equals(m.device()));
+            int crash = sub.mark();
+            for (int i = 0; i < 5; i++) { // the default policy: 5 faults within 10 s are a crash
+                assertTrue(a.run("dev:write faulty oops").contains("(EIO)"));
+            }
+            sub.await(crash, "NDATA of a: faulty restarted once", m -> m.is("NDATA", "a") && Integer.valueOf(1).equals(m.metric("Modules/faulty/Restarts")));
+            sub.await(crash, "DDEATH of a/faulty", m -> m.is("DDEATH", "a") && "faulty".equals(m.device()));
+            sub.await(crash, "DBIRTH of a/faulty after the restart", m -> m.is("DBIRTH", "a") && "faulty".equals(m.device()));
+
+            // kill -9 of host b: the broker sends its Will, the NDEATH with the bdSeq of its last NBIRTH
+            mark = sub.mark();
+            b.close();
+            Message death = sub.await(mark, "NDEATH of b (its Will)", m -> m.is("NDEATH", "b"));
+            assertEquals(bdSeqB, death.metric("bdSeq"), death.toString());
+            assertNull(death.payload().getSeq(), "an NDEATH has no seq");
+
+            // the broker restarts: host a comes back by itself, with a new bdSeq
+            sub.close();
+            open.remove(sub);
+            broker.stop();
+            broker.start();
+            SparkplugSubscriber again = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
+            open.add(again);
+            String log = a.until("dev:dmesg", o -> onlineBdSeqs(o).size() >= 2);
+            List<Long> online = onlineBdSeqs(log);
+            long newBdSeq = online.get(online.size() - 1);
+            assertNotEquals(bdSeqA, newBdSeq, log);
+            if (again.all(m -> m.is("NBIRTH", "a") && Long.valueOf(newBdSeq).equals(m.metric("bdSeq"))).isEmpty()) {
+                // it was born before this client subscribed: ask for a rebirth, which keeps the bdSeq
+                again.command(ncmdA, List.of(bool("Node Control/Rebirth", true)));
+            }
+            Message reborn = again.await("NBIRTH of a with bdSeq " + newBdSeq,
+                    m -> m.is("NBIRTH", "a") && Long.valueOf(newBdSeq).equals(m.metric("bdSeq")));
+            assertEquals(0L, reborn.payload().getSeq());
+            again.await("DBIRTH of a/scull0 after the restart", m -> m.is("DBIRTH", "a") && "scull0".equals(m.device()));
+
+            // and its Will now carries the new bdSeq
+            mark = again.mark();
+            a.close();
+            Message deathA = again.await(mark, "NDEATH of a (its Will)", m -> m.is("NDEATH", "a"));
+            assertEquals(newBdSeq, deathA.metric("bdSeq"), deathA.toString());
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    // the next one still closes
+                }
+            }
+            http.stop(0);
+        }
+    }
+
+    /**
+     * A broker that admits only the users of its password file, and a host configured with a user
+     * name, a password file and a primary host: it connects (so the password was read and taken)
+     * but births only once the primary host's STATE says online; an offline STATE makes it send its
+     * death certificate and start over, and it births again, with a new bdSeq, once the host is back.
+     */
+    @Test
+    void aPrimaryHostGatesTheBirthsAndItsOfflineStateEndsTheSession() throws Exception {
+        Needs.that(Mosquitto.binary() != null, "mosquitto is not installed (apt-get install mosquitto): FleetIT runs its own broker");
+        Path brokerDir = Files.createDirectory(tmp.resolve("broker"));
+        String password = "pw-" + System.nanoTime();
+        Path passwords = Mosquitto.passwordFile(brokerDir, "fleetit", password);
+        List<AutoCloseable> open = new ArrayList<>();
+        try (Mosquitto broker = new Mosquitto(brokerDir, passwords)) {
+            broker.start();
+            SparkplugSubscriber sub = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#", "fleetit", password);
+            open.add(sub);
+            // the host's password in a file of its own, owner-only; the broker admits only its users
+            Path secret = Files.createFile(tmp.resolve("mqtt-password"),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(secret, password + "\n");
+            HostSession host = host("p", broker, "username=fleetit\npassword.file=" + secret + "\nprimary.host.id=scada\n");
+            open.add(host);
+            String waiting = "fleet: connected to " + broker.url() + "; waiting for primary host scada to be online";
+            host.until("dev:dmesg", o -> o.contains(waiting));
+            assertTrue(sub.all(m -> m.is("NBIRTH", "p")).isEmpty(), "no birth before the primary host is online");
+
+            // the primary host's STATE says online (JSON, retained, as a Sparkplug 3.0 host application sends it)
+            long t = System.currentTimeMillis();
+            sub.publish("spBv1.0/STATE/scada", "{\"online\":true,\"timestamp\":" + t + "}", true);
+            Message birth = sub.await("NBIRTH of p", m -> m.is("NBIRTH", "p"));
+            long bdSeq = (Long) birth.metric("bdSeq");
+            sub.await("DBIRTH of p/scull0", m -> m.is("DBIRTH", "p") && "scull0".equals(m.device()));
+
+            // it goes offline: the node sends its death certificate itself and starts over
+            int mark = sub.mark();
+            sub.publish("spBv1.0/STATE/scada", "{\"online\":false,\"timestamp\":" + (t + 1) + "}", true);
+            Message death = sub.await(mark, "NDEATH of p", m -> m.is("NDEATH", "p"));
+            assertEquals(bdSeq, death.metric("bdSeq"), death.toString());
+            host.until("dev:dmesg", o -> o.split(Pattern.quote(waiting), -1).length - 1 >= 2);
+
+            // back online: born again, from a new connection, so with the next bdSeq
+            mark = sub.mark();
+            sub.publish("spBv1.0/STATE/scada", "{\"online\":true,\"timestamp\":" + (t + 2) + "}", true);
+            Message again = sub.await(mark, "NBIRTH of p once scada is back", m -> m.is("NBIRTH", "p"));
+            assertNotEquals(bdSeq, again.metric("bdSeq"), again.toString());
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    // the next one still closes
+                }
+            }
+        }
+    }
+
+    /**
+     * A broker that takes the TCP connection and never answers (a listening socket nobody
+     * serves): the node's CONNECT waits on its own thread, so the shell loads and unloads modules
+     * meanwhile (whose device events wake the node), and the host stops at the end of its input.
+     */
+    @Test
+    void aBrokerThatNeverAnswersBlocksNeitherTheShellNorTheStop() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path own = Files.createDirectory(tmp.resolve("host-s"));
+            HostSession host = hostAt(own, "s", "tcp://127.0.0.1:" + silent.getLocalPort(), "connect.timeout.s=600\n");
+            try (host) {
+                host.until("dev:dmesg", o -> o.contains("fleet: connecting to tcp://127.0.0.1:" + silent.getLocalPort()));
+                assertEquals("", host.run("dev:rmmod rust_miscdev"));
+                assertTrue(host.run("dev:insmod " + HostSession.driverJar("rust_miscdev")).startsWith("rust_miscdev: loaded"));
+                assertTrue(host.run("dev:ls rust_miscdev").contains("rust_miscdev"));
+                assertEquals(0, host.exit(), host.output());
+            }
+        }
+    }
+
+    /** Waits for the node's NBIRTH and a DBIRTH for every device its dev:ls lists; returns the NBIRTH's bdSeq. */
+    private static long births(SparkplugSubscriber sub, HostSession host, String node) throws Exception {
+        Message nbirth = sub.await("NBIRTH of " + node, m -> m.is("NBIRTH", node));
+        assertEquals(0L, nbirth.payload().getSeq(), nbirth.toString());
+        assertEquals(MetricDataType.Int64, nbirth.type("bdSeq"), nbirth.toString());
+        assertEquals(Boolean.FALSE, nbirth.metric("Node Control/Rebirth"), nbirth.toString());
+        assertEquals(MetricDataType.Boolean, nbirth.type("Node Control/Rebirth"));
+        assertEquals("live", nbirth.metric("Modules/scull/State"), nbirth.toString());
+        assertEquals(0, nbirth.metric("Modules/scull/Restarts"), nbirth.toString());
+        Map<String, String> devices = devices(host);
+        assertTrue(devices.size() > 10, "dev:ls lists the sample drivers' devices: " + devices);
+        for (Map.Entry<String, String> d : devices.entrySet()) {
+            Message dbirth = sub.await("DBIRTH of " + node + "/" + d.getKey(),
+                    m -> m.is("DBIRTH", node) && d.getKey().equals(m.device()));
+            assertEquals(d.getValue(), dbirth.metric("Number"), dbirth.toString());
+        }
+        return (Long) nbirth.metric("bdSeq");
+    }
+
+    /** The NDATA whose {@code Node Control/Result} names {@code request}; asserts it contains {@code expected}. */
+    private static String assertResult(SparkplugSubscriber sub, int from, String node, String request, String expected)
+            throws InterruptedException {
+        Message m = sub.await(from, "the result of " + request + " from " + node, x -> x.is("NDATA", node)
+                && x.metric("Node Control/Result") instanceof String s && s.contains("\"request\":\"" + request + "\""));
+        String result = (String) m.metric("Node Control/Result");
+        assertTrue(result.contains(expected), result);
+        return result;
+    }
+
+    /** dev:ls as name to number ({@code 10:262}). */
+    private static Map<String, String> devices(HostSession host) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : host.run("dev:ls").split("\n")) {
+            String[] cols = line.trim().split("\\s+");
+            if (cols.length >= 5 && cols[3].matches("\\d+:\\d+")) {
+                out.put(cols[0], cols[3]);
+            }
+        }
+        return out;
+    }
+
+    /** The bdSeq of each "fleet: online" line of the kernel log, in order. */
+    private static List<Long> onlineBdSeqs(String dmesg) {
+        List<Long> out = new ArrayList<>();
+        Matcher m = ONLINE.matcher(dmesg);
+        while (m.find()) {
+            out.add(Long.parseLong(m.group(1)));
+        }
+        return out;
+    }
+
+    /**
+     * A host configured for the broker by {@code conf/org.devhost.fleet.cfg} (the folder and the
+     * file the host user's alone, as hot deploy wants them), devfs off; a short keep-alive so the
+     * broker notices a killed host soon, and short reconnect waits so a broker restart is over soon.
+     */
+    private HostSession host(String node, Mosquitto broker) throws Exception {
+        return host(node, broker, "");
+    }
+
+    /** As above, with more lines of configuration ({@code name=value\n}...). */
+    private HostSession host(String node, Mosquitto broker, String more) throws Exception {
+        return hostAt(Files.createDirectory(tmp.resolve("host-" + node)), node, broker.url(), more);
+    }
+
+    private static HostSession hostAt(Path own, String node, String brokerUrl, String more) throws Exception {
+        Path conf = Files.createDirectory(own.resolve("conf"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path part = Files.createTempFile(own, "part", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(part, "broker.url=" + brokerUrl + "\n"
+                + "group.id=" + GROUP + "\n"
+                + "edge.node.id=" + node + "\n"
+                + "keep.alive.s=2\n"
+                + "reconnect.initial.ms=100\n"
+                + "reconnect.max.ms=1000\n" + more);
+        Files.move(part, conf.resolve("org.devhost.fleet.cfg"), StandardCopyOption.ATOMIC_MOVE);
+        return new HostSession(own, HostSession.ROOT, "devhost.devfs=off");
+    }
+}
