@@ -77,6 +77,43 @@ class IsolationIT {
     }
 
     @Test
+    void aReaderBlockedInTheChildsKernelWaitIsNeverAHang() throws Exception {
+        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: the clients read through devfs");
+        Path mount = tmp.resolve("mnt/dev");
+        // a short watchdog for every module; conf/ as the launcher wants it (owner-only)
+        Path conf = Files.createDirectory(tmp.resolve("conf"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(conf.resolve("org.devhost.supervision-all.cfg"), "module=*\nwatchdog.ms=1000\n");
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs.mount=" + mount)) {
+            host.until("dev:dmesg", o -> o.contains("hot deploy applied " + conf.resolve("org.devhost.supervision-all.cfg")));
+            host.run("dev:rmmod scull");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("scull")).startsWith("scull: loaded"));
+            host.run("dev:rmmod faulty");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("faulty") + " fault=hang").startsWith("faulty: loaded"));
+
+            // a reader parked in scull's wait queue in scull's process, from before faulty's hang began
+            Process reader = new ProcessBuilder("head", "-c", "1", mount.resolve("scullpipe0").toString()).start();
+            host.until("dev:ls scullpipe0", o -> o.matches("(?s).*scullpipe0 .* 1 .*"));
+            // faulty's hang is the witness: once the watchdog has called it (after 1 s and two looks),
+            // it has looked at the reader for longer than that too
+            Process hung = new ProcessBuilder("head", "-c", "1", mount.resolve("faulty").toString()).redirectErrorStream(true).start();
+            assertTrue(hung.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "faulty's client is answered");
+            assertTrue(new String(hung.getInputStream().readAllBytes()).contains("Input/output error"));
+            assertTrue(reader.isAlive(), "the reader still waits, as it should");
+            String scull = host.run("dev:modinfo scull");
+            assertFalse(scull.contains("restarts:"), "a reader in a kernel wait is never a hang: " + scull);
+
+            assertEquals("", host.run("dev:write scullpipe0 x").trim());
+            assertTrue(reader.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "the reader has its byte");
+            assertEquals("x", new String(reader.getInputStream().readAllBytes()));
+            assertEquals(0, host.exit(), host.output());
+        } finally {
+            unmount(mount);
+        }
+    }
+
+    @Test
     void aHostKilledWithSigkillLeavesNoChildRunning() throws Exception {
         try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {
             host.run("dev:rmmod faulty");

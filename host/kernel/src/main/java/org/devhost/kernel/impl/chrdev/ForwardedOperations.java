@@ -11,4 +11,12 @@ import org.devhost.kernel.Operation;
 public interface ForwardedOperations {
     /** The driver's operation table; contains {@link Operation#OPEN}. */
     Set<Operation> operations();
+
+    /**
+     * Whether the operation {@code caller} waits for is running in the driver's code where the
+     * driver runs (not parked in a kernel wait there): the watchdog's question, which only the
+     * other side can answer. When it cannot tell in time, the answer is true (as for code that
+     * does not answer).
+     */
+    boolean runningInDriver(Thread caller);
 }

@@ -229,6 +229,11 @@ public final class OpenFileImpl implements OpenFile, File {
         return transfer(true, src, at, "pwrite");
     }
 
+    /** The driver's operations behind this file (for a satellite's watchdog question). */
+    public Object driverOperations() {
+        return device.ops;
+    }
+
     /**
      * A read forwarded from the host, whose file keeps the position (this file is an isolated
      * module's side of it): this file takes the host's position, then reads there, as the host's

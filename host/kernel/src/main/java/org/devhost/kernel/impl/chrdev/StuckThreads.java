@@ -51,6 +51,9 @@ public final class StuckThreads {
      * every thread's).
      */
     public static boolean runningInDriver(Thread t, Object ops) {
+        if (ops instanceof ForwardedOperations f) { // the driver runs elsewhere: there it is judged
+            return f.runningInDriver(t);
+        }
         StackTraceElement[] stack = t.getStackTrace();
         if (stack.length == 0 || parked(t, stack)) {
             return false; // ended, or waiting as it should

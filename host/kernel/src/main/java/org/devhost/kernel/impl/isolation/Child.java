@@ -58,6 +58,8 @@ final class Child {
     private final Map<String, RemoteOperations> devices = new ConcurrentHashMap<>();
     private final Map<Long, RemoteOperations.RemoteFile> files = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /** The request each caller waits on (the watchdog asks about a thread). */
+    private final Map<Thread, Long> callers = new ConcurrentHashMap<>();
     private final AtomicLong fileIds = new AtomicLong();
     final CompletableFuture<String> ready = new CompletableFuture<>();
     private volatile Process process;
@@ -292,6 +294,7 @@ final class Child {
         long id = ids.incrementAndGet();
         CompletableFuture<Wire.Frame> answer = new CompletableFuture<>();
         pending.put(id, answer);
+        callers.put(Thread.currentThread(), id);
         try {
             if (endReason != null) { // ended between the check and the put: nobody else will answer it
                 throw new KernelException(Errno.EIO, "module " + module + ": " + endReason);
@@ -329,21 +332,43 @@ final class Child {
             return f;
         } finally {
             pending.remove(id);
+            callers.remove(Thread.currentThread(), id);
+        }
+    }
+
+    /** How long the watchdog's question may take before the answer is "running" (a child that cannot answer is as hung). */
+    static final long BUSY_MS = 2_000;
+
+    /** The watchdog's question for the request {@code caller} waits on: does it run in the driver's code over there? */
+    boolean runningInDriver(Thread caller) {
+        Long id = callers.get(caller);
+        if (id == null || endReason != null) {
+            return false; // not waiting on this child (any more)
+        }
+        try {
+            return callWithinValue(Wire.BUSY, new Wire.Out().l(id).done(), BUSY_MS) != 0;
+        } catch (KernelException e) {
+            return true;
         }
     }
 
     /** A request answered within {@code millis}, else ETIMEDOUT (the answer, should it come, is dropped). */
     private void callWithin(byte kind, byte[] payload, long millis) {
+        callWithinValue(kind, payload, millis);
+    }
+
+    private long callWithinValue(byte kind, byte[] payload, long millis) {
         long id = ids.incrementAndGet();
         CompletableFuture<Wire.Frame> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
             send(kind, id, payload);
             Wire.Frame f = answer.get(millis, TimeUnit.MILLISECONDS);
+            DataInputStream in = f.in();
             if (f.kind() == Wire.ERR) {
-                DataInputStream in = f.in();
                 throw new KernelException(Satellite.errno(Wire.str(in)), Wire.str(in));
             }
+            return in.readLong();
         } catch (TimeoutException e) {
             throw new KernelException(Errno.ETIMEDOUT, "no answer within " + millis + " ms");
         } catch (InterruptedException e) {

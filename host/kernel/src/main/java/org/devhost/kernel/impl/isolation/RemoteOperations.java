@@ -50,6 +50,11 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
     }
 
     @Override
+    public boolean runningInDriver(Thread caller) {
+        return child.runningInDriver(caller);
+    }
+
+    @Override
     public RemoteFile open(File file) {
         try {
             added.get(Satellite.HOST_ANSWER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -75,6 +75,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     private final Map<Long, CompletableFuture<Wire.Frame>> asked = new ConcurrentHashMap<>();
     private final Map<Long, OpenFileImpl> files = new ConcurrentHashMap<>();
     private final Map<Long, Thread> running = new ConcurrentHashMap<>();
+    private final Map<Long, Object> servedOps = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final ExecutorService operations = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "devhost satellite operation");
@@ -323,6 +324,10 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                             a.complete(f);
                         }
                     }
+                    case Wire.BUSY -> { // the host's watchdog asks; answered here, at once, not behind the driver
+                        long asked = f.in().readLong();
+                        send(Wire.OK, f.id(), new Wire.Out().l(busy(asked) ? 1 : 0).bytes(new byte[0]).done());
+                    }
                     case Wire.CANCEL -> {
                         Thread t = running.get(f.in().readLong());
                         if (t != null) {
@@ -338,8 +343,30 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         Runtime.getRuntime().halt(0);
     }
 
+    /** Whether the operation of request {@code id} runs in the driver's code now (not parked in a kernel wait). */
+    private boolean busy(long id) {
+        Thread t = running.get(id);
+        Object ops = servedOps.get(id);
+        return t != null && ops != null && org.devhost.kernel.impl.chrdev.StuckThreads.runningInDriver(t, ops);
+    }
+
     private void serve(Wire.Frame f) {
         running.put(f.id(), Thread.currentThread());
+        try { // whose code the request runs in, for the watchdog's question (BUSY)
+            DataInputStream in = f.in();
+            long fileId = in.readLong();
+            OpenFileImpl file = files.get(fileId);
+            if (file != null) {
+                servedOps.put(f.id(), file.driverOperations());
+            } else if (f.kind() == Wire.OPEN) {
+                var device = core.table().lookup(DeviceNumber.of(in.readInt(), in.readInt()));
+                if (device != null) {
+                    servedOps.put(f.id(), device.ops);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no file (STOP), or a number nobody has: nothing of a driver's runs for it
+        }
         byte[] answer;
         byte kind = Wire.OK;
         try {
@@ -352,6 +379,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
             answer = new Wire.Out().s(Errno.EIO.name()).s(String.valueOf(e)).done();
         } finally {
             running.remove(f.id());
+            servedOps.remove(f.id());
             Thread.interrupted(); // a cancel that came late must not reach the next operation
         }
         send(kind, f.id(), answer);

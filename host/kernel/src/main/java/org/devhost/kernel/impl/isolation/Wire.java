@@ -54,6 +54,7 @@ final class Wire {
     static final byte RELEASE = 26;     // fileId -> OK
     static final byte FSYNC = 27;       // fileId -> OK
     static final byte CANCEL = 28;      // the id of a request to interrupt (id 0)
+    static final byte BUSY = 30;        // the id of a request -> OK(1 when it runs in the driver's code, not parked in a kernel wait; else 0)
     static final byte STOP = 29;        // (no file) stop the driver: its drop runs -> OK; the host kills the process after
 
     // answers, both ways
