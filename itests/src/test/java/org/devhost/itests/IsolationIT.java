@@ -38,7 +38,8 @@ class IsolationIT {
             String loaded = host.run("dev:insmod --isolated " + HostSession.driverJar("faulty") + " fault=hang");
             assertTrue(loaded.startsWith("faulty: loaded (bundle "), loaded);
             String number = loaded.substring(loaded.indexOf("misc ") + 5).trim();
-            long first = children(host).get(0);
+            int before = children(host).size() - 1; // faulty asks to be isolated: it ran in a process from the boot on
+            long first = children(host).get(before);
             assertTrue(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false), "the child runs");
             assertNotEquals(ProcessHandle.current().pid(), ProcessHandle.of(first).flatMap(ProcessHandle::parent)
                     .map(ProcessHandle::pid).orElse(-1L), "the host, not the test, is its parent");
@@ -53,8 +54,8 @@ class IsolationIT {
 
             // the hung process is gone for certain, and a fresh one serves the same number
             ProcessHandle.of(first).ifPresent(p -> p.onExit().join());
-            host.until("dev:dmesg", o -> countRuns(o) == 2);
-            long second = children(host).get(1);
+            host.until("dev:dmesg", o -> countRuns(o) == before + 2);
+            long second = children(host).get(before + 1);
             assertNotEquals(first, second);
             // dev:ls names the process that serves the device, as syslog names a program: module[pid]
             String ls = host.until("dev:ls faulty", o -> o.contains("faulty[" + second + "]"));
@@ -64,8 +65,8 @@ class IsolationIT {
 
             // a child killed from outside: the host notices at once and starts another
             ProcessHandle.of(second).orElseThrow().destroyForcibly();
-            host.until("dev:dmesg", o -> countRuns(o) == 3);
-            long third = children(host).get(2);
+            host.until("dev:dmesg", o -> countRuns(o) == before + 3);
+            long third = children(host).get(before + 2);
             String after = host.until("dev:ls faulty", o -> o.contains("faulty[" + third + "]"));
             assertTrue(after.contains(number), after);
             String lsmod = host.run("dev:lsmod");
@@ -119,7 +120,8 @@ class IsolationIT {
             host.run("dev:rmmod faulty");
             String loaded = host.run("dev:insmod --isolated " + HostSession.driverJar("faulty"));
             assertTrue(loaded.startsWith("faulty: loaded (bundle "), loaded);
-            ProcessHandle child = ProcessHandle.of(children(host).get(0)).orElseThrow();
+            List<Long> pids = children(host);
+            ProcessHandle child = ProcessHandle.of(pids.get(pids.size() - 1)).orElseThrow();
             ProcessHandle jvm = child.parent().orElseThrow();
             jvm.destroyForcibly(); // SIGKILL: the host runs no code of its own to stop its children
             jvm.onExit().get(HostSession.BOUND_SECONDS, TimeUnit.SECONDS);
@@ -199,7 +201,8 @@ class IsolationIT {
         try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {
             host.run("dev:rmmod faulty");
             host.run("dev:insmod --isolated " + HostSession.driverJar("faulty"));
-            long jvm = ProcessHandle.of(children(host).get(0)).orElseThrow().parent().orElseThrow().pid();
+            List<Long> pids = children(host);
+            long jvm = ProcessHandle.of(pids.get(pids.size() - 1)).orElseThrow().parent().orElseThrow().pid();
             for (int i = 0; i < 3; i++) { // the first restarts load the classes they use once
                 assertEquals("faulty: restarted", host.run("dev:restart faulty").trim());
             }

@@ -93,7 +93,15 @@ class ReadmeTourIT {
             // some builds name the module's version (java.base@17.0.15/...), others not
             Map.entry(Pattern.compile("java\\.base(@[^/\\s()]*)?/[^\\s()]+\\([^)]*\\)"), "<a JDK frame>"),
             // milliseconds the host measured ("revoked 200 ms ago")
-            Map.entry(Pattern.compile("\\b\\d+ ms ago\\b"), "<n> ms ago"));
+            Map.entry(Pattern.compile("\\b\\d+ ms ago\\b"), "<n> ms ago"),
+            // an isolated module's process: its pid (dev:ls's faulty[1234], "process 1234", "pid 1234"),
+            // its memory and CPU time
+            Map.entry(Pattern.compile("\\b(\\w+)\\[\\d+\\]"), "$1[<pid>]"),
+            Map.entry(Pattern.compile("\\b(process|pid) \\d+\\b"), "$1 <pid>"),
+            Map.entry(Pattern.compile("[\\d.]+ MiB resident, cpu [\\d.]+ s"), "<n> MiB resident, cpu <t> s"),
+            // a column as wide as its widest cell (a pid has 5 digits or 7): the gaps between columns,
+            // not their widths, are compared
+            Map.entry(Pattern.compile(" {2,}"), "  "));
 
     /** Where a README line shows a bundle id, so that the host's id can stand for it in later commands. */
     private static final List<Pattern> IDS = List.of(Pattern.compile("\\(bundle (\\d+)\\)"),

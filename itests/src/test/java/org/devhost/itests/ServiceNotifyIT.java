@@ -106,6 +106,14 @@ class ServiceNotifyIT {
         Process unpack = new ProcessBuilder("dpkg-deb", "-x", deb.toString(), root.toString()).inheritIO().start();
         assertTrue(unpack.waitFor(BOUND_SECONDS, TimeUnit.SECONDS) && unpack.exitValue() == 0, "dpkg-deb -x " + deb);
         Path drivers = root.resolve("usr/lib/devhost/drivers");
+        // faulty asks to run in a process of its own, where a hang ends with the process; this test
+        // wants the hang in the host's process, where a thread stays stuck: the policy says so
+        Path conf = root.resolve("etc/devhost/conf");
+        Files.createDirectories(conf);
+        Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path inProcess = conf.resolve("org.devhost.supervision-faulty.cfg");
+        Files.writeString(inProcess, "module=faulty\nisolation=none\n");
+        Files.setPosixFilePermissions(inProcess, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path mount = tmp.resolve("dev");
         ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/bin/devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
                 "devhost.deploy=" + tmp.resolve("deploy"), "devhost.devfs.mount=" + mount, "devhost.admin.socket=" + tmp.resolve("admin.sock"))
@@ -131,6 +139,15 @@ class ServiceNotifyIT {
             try (Stream<Path> s = Files.list(drivers)) {
                 faultyJar = s.filter(p -> p.getFileName().toString().startsWith("org.devhost.drivers.faulty")).findFirst()
                         .orElseThrow().toString();
+            }
+            // the policy is read by hot deploy, the last thing the host starts: wait until it is applied
+            long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+            while (!out.toString(StandardCharsets.UTF_8).contains("hot deploy applied " + inProcess)) {
+                assertTrue(System.nanoTime() < bound, "the policy was not applied; the host said:\n" + out);
+                shell.write("dev:dmesg\n".getBytes(StandardCharsets.UTF_8));
+                shell.flush();
+                int length = out.size();
+                Await.until("dev:dmesg answers", () -> out.size() > length);
             }
             shell.write(("dev:rmmod faulty\ndev:insmod " + faultyJar + " fault=hang\n").getBytes(StandardCharsets.UTF_8));
             shell.flush();

@@ -72,6 +72,11 @@ record JarWithParameters(String location, Map<String, String> parameters, String
 
     /** Loads it through the kernel's ModuleManager; prints what happened. */
     void load(BundleContext ctx) {
+        load(ctx, true);
+    }
+
+    /** Loads it through the kernel's ModuleManager; prints a refusal, and the success only when {@code announce}. */
+    void load(BundleContext ctx, boolean announce) {
         ServiceTracker<Object, Object> tracker = new ServiceTracker<>(ctx, MANAGER, null);
         tracker.open();
         ServiceReference<Object> ref;
@@ -96,7 +101,9 @@ record JarWithParameters(String location, Map<String, String> parameters, String
         try {
             Method load = ref.getBundle().loadClass(MANAGER).getMethod("load", String.class, Map.class, String.class);
             load.invoke(manager, location, parameters, sha256);
-            System.out.println("devhost: loaded " + location + " with " + parameters);
+            if (announce) {
+                System.out.println("devhost: loaded " + location + " with " + parameters);
+            }
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             System.err.println("devhost: not loading " + location + ": " + (cause.getMessage() == null ? cause.toString()

@@ -166,7 +166,15 @@ public final class Main {
         infra.removeAll(fileInstall);
         startAll(ctx, halBackendsFirst(infra));
         System.out.println(halBanner(ctx));
-        startAll(ctx, install(ctx, jars(home.resolve("drivers"))));
+        // a driver that asks to run in a process of its own (faulty) is loaded as dev:insmod loads
+        // it (the module manager makes its stand-in and starts its process), first, so that the
+        // drivers take the same numbers whichever way each runs
+        List<String> drivers = jars(home.resolve("drivers"));
+        List<String> isolated = drivers.stream().filter(Main::asksForIsolation).toList();
+        for (String d : isolated) {
+            new JarWithParameters(d, Map.of(), null).load(ctx, false);
+        }
+        startAll(ctx, install(ctx, drivers.stream().filter(d -> !isolated.contains(d)).toList()));
         startAll(ctx, installExtraJars(ctx, extraJars, pins));
         for (JarWithParameters j : withParameters) {
             j.load(ctx);
@@ -326,6 +334,16 @@ public final class Main {
             }
         }
         return c;
+    }
+
+    /** Whether a driver jar asks to run in a process of its own ({@code Devhost-Isolation: process} in its manifest). */
+    static boolean asksForIsolation(String location) {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(Path.of(java.net.URI.create(location)).toFile())) {
+            java.util.jar.Manifest mf = jar.getManifest();
+            return mf != null && "process".equals(mf.getMainAttributes().getValue("Devhost-Isolation"));
+        } catch (IOException | IllegalArgumentException e) {
+            return false; // not a readable jar: installed as it is, and refused there with its reason
+        }
     }
 
     private static List<String> jars(Path dir) throws IOException {

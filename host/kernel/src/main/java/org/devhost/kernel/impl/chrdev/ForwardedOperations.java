@@ -19,4 +19,9 @@ public interface ForwardedOperations {
      * does not answer).
      */
     boolean runningInDriver(Thread caller);
+
+    /** Where the operation {@code caller} waits for last ran over there (a thread and a frame), when known. */
+    default String where(Thread caller) {
+        return null;
+    }
 }

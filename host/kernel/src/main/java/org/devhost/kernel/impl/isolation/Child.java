@@ -60,6 +60,7 @@ final class Child {
     private final AtomicLong ids = new AtomicLong();
     /** The request each caller waits on (the watchdog asks about a thread). */
     private final Map<Thread, Long> callers = new ConcurrentHashMap<>();
+    private final Map<Thread, String> where = new ConcurrentHashMap<>();
     private final AtomicLong fileIds = new AtomicLong();
     final CompletableFuture<String> ready = new CompletableFuture<>();
     private volatile Process process;
@@ -197,6 +198,11 @@ final class Child {
             }
         }
         if (p != null) {
+            int inFlight = pending.size();
+            if (inFlight > 0 && p.isAlive()) {
+                core.log("WARN", module, "its process " + p.pid() + " is killed (SIGKILL) with " + inFlight
+                        + " request(s) in flight; their callers get EIO", null);
+            }
             p.destroyForcibly();
             try {
                 p.onExit().get(5, TimeUnit.SECONDS);
@@ -333,6 +339,7 @@ final class Child {
         } finally {
             pending.remove(id);
             callers.remove(Thread.currentThread(), id);
+            where.remove(Thread.currentThread());
         }
     }
 
@@ -346,10 +353,22 @@ final class Child {
             return false; // not waiting on this child (any more)
         }
         try {
-            return callWithinValue(Wire.BUSY, new Wire.Out().l(id).done(), BUSY_MS) != 0;
-        } catch (KernelException e) {
+            Wire.Frame f = callWithinFrame(Wire.BUSY, new Wire.Out().l(id).done(), BUSY_MS);
+            DataInputStream in = f.in();
+            boolean busy = in.readLong() != 0;
+            String at = new String(Wire.bytes(in, Wire.MAX_STRING), java.nio.charset.StandardCharsets.UTF_8);
+            if (!at.isEmpty()) {
+                where.put(caller, at + " in process " + pid());
+            }
+            return busy;
+        } catch (KernelException | IOException e) {
             return true;
         }
+    }
+
+    /** Where the request {@code caller} waits on last ran in the child, as its last BUSY answer said. */
+    String where(Thread caller) {
+        return where.get(caller);
     }
 
     /** A request answered within {@code millis}, else ETIMEDOUT (the answer, should it come, is dropped). */
@@ -358,17 +377,25 @@ final class Child {
     }
 
     private long callWithinValue(byte kind, byte[] payload, long millis) {
+        try {
+            return callWithinFrame(kind, payload, millis).in().readLong();
+        } catch (IOException e) {
+            throw new KernelException(Errno.EIO, "module " + module + ": an answer without its value");
+        }
+    }
+
+    private Wire.Frame callWithinFrame(byte kind, byte[] payload, long millis) {
         long id = ids.incrementAndGet();
         CompletableFuture<Wire.Frame> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
             send(kind, id, payload);
             Wire.Frame f = answer.get(millis, TimeUnit.MILLISECONDS);
-            DataInputStream in = f.in();
             if (f.kind() == Wire.ERR) {
+                DataInputStream in = f.in();
                 throw new KernelException(Satellite.errno(Wire.str(in)), Wire.str(in));
             }
-            return in.readLong();
+            return f;
         } catch (TimeoutException e) {
             throw new KernelException(Errno.ETIMEDOUT, "no answer within " + millis + " ms");
         } catch (InterruptedException e) {
@@ -504,8 +531,9 @@ final class Child {
             }
             case Wire.FAULT -> {
                 String operation = Wire.str(in);
+                String type = Wire.str(in);
                 String error = Wire.str(in);
-                core.driverFault(module, operation, new IsolatedFault(operation + " threw " + error));
+                core.driverFault(module, operation, new org.devhost.kernel.impl.chrdev.ForwardedFault(type, error));
             }
             case Wire.PARAMS -> {
                 StringBuilder text = new StringBuilder();
@@ -522,13 +550,6 @@ final class Child {
                 }
             }
             default -> throw new IOException("a message of unknown kind " + f.kind());
-        }
-    }
-
-    /** A fault of the driver in its process, as the host's supervisor counts it. */
-    static final class IsolatedFault extends RuntimeException {
-        IsolatedFault(String message) {
-            super(message, null, false, false);
         }
     }
 
@@ -556,7 +577,7 @@ final class Child {
         try {
             answer(id, g.run());
         } catch (KernelException e) {
-            send(Wire.ERR, id, new Wire.Out().s(e.errno().name()).s(String.valueOf(e.getMessage())).done());
+            send(Wire.ERR, id, Wire.err(e));
         }
     }
 

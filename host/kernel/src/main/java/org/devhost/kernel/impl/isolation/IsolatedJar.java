@@ -23,11 +23,21 @@ public final class IsolatedJar {
     /** Manifest header of a stand-in bundle; its value is how the module runs ({@code process}). */
     public static final String HEADER = "Devhost-Isolation";
     static final String DRIVER_ENTRY = "OSGI-INF/devhost/driver.jar";
+    /** Manifest header of a stand-in: the heap bound of its process ({@code -Xmx}), when its policy gives one. */
+    static final String HEAP_HEADER = "Devhost-Isolation-Heap";
 
     private IsolatedJar() {}
 
-    /** The stand-in of a driver jar (checked already: a bundle with a symbolic name). */
-    public static byte[] wrap(byte[] driver) {
+    /**
+     * The stand-in of a driver jar (checked already: a bundle with a symbolic name).
+     *
+     * @param heap the process's heap bound ({@code 64m}), or empty for the host's default
+     * @throws KernelException EINVAL for a heap that is not a size
+     */
+    public static byte[] wrap(byte[] driver, String heap) {
+        if (heap != null && !heap.isEmpty() && !heap.matches("[0-9]+[kKmMgG]?")) {
+            throw new KernelException(Errno.EINVAL, "isolation.heap=" + heap + " is not a size such as 64m");
+        }
         Manifest original;
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(driver))) {
             original = in.getManifest();
@@ -50,6 +60,9 @@ public final class IsolatedJar {
             }
         }
         to.putValue(HEADER, "process");
+        if (heap != null && !heap.isEmpty()) {
+            to.putValue(HEAP_HEADER, heap);
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(driver.length + 1024);
         try (JarOutputStream out = new JarOutputStream(bytes, mf)) {
             out.putNextEntry(new JarEntry(DRIVER_ENTRY));

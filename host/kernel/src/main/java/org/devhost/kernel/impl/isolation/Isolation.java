@@ -55,7 +55,6 @@ public final class Isolation implements SynchronousBundleListener {
     private final boolean host;
     private final Map<Long, Child> children = new ConcurrentHashMap<>();
     private Path folder;
-    private final java.util.concurrent.atomic.AtomicLong homes = new java.util.concurrent.atomic.AtomicLong();
 
     @Activate
     public Isolation(@Reference KernelCore core, BundleContext context) throws IOException {
@@ -83,9 +82,15 @@ public final class Isolation implements SynchronousBundleListener {
     static Path folder(BundleContext context) throws IOException {
         var owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
         java.io.File data = context.getDataFile("isolation");
-        if (data != null && data.getAbsolutePath().length() <= SOCKET_PATH_MAX - 20) {
+        if (data != null && data.getAbsolutePath().length() <= SOCKET_PATH_MAX - 24) {
             Path p = data.toPath().toAbsolutePath();
-            if (!Files.isDirectory(p)) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> old = Files.list(p)) { // what an earlier run of this component left
+                    for (Path o : old.toList()) {
+                        deleteTree(o);
+                    }
+                }
+            } else {
                 Files.createDirectories(p.getParent());
                 Files.createDirectory(p, owner);
             }
@@ -95,7 +100,7 @@ public final class Isolation implements SynchronousBundleListener {
         return Files.createTempDirectory("devhost-isolation-", owner);
     }
 
-    /** Room for a socket's path: sun_path is 108 bytes, and a child's folder ("/c" and a count) and "/s" take up to 20 of it. */
+    /** Room for a socket's path: sun_path is 108 bytes, and a child's folder ("/c" and 19 digits) and "/s" take up to 24 of it. */
     static final int SOCKET_PATH_MAX = 100;
 
     @Deactivate
@@ -111,20 +116,33 @@ public final class Isolation implements SynchronousBundleListener {
         delete(folder);
     }
 
+    /** A stand-in made by IsolatedJar: the header and the driver inside. A driver's own jar may carry the header too (it asks to be isolated), and is not one. */
     static boolean isStandIn(Bundle b) {
-        return b.getHeaders("").get(IsolatedJar.HEADER) != null;
+        return b.getHeaders("").get(IsolatedJar.HEADER) != null && b.getEntry(IsolatedJar.DRIVER_ENTRY) != null;
     }
 
     @Override
     public void bundleChanged(BundleEvent event) {
         Bundle b = event.getBundle();
-        if (!isStandIn(b)) {
+        if (!standIn(b)) {
             return;
         }
         switch (event.getType()) {
             case BundleEvent.STARTED -> startChild(b);
             case BundleEvent.STOPPING, BundleEvent.UNINSTALLED -> stopChild(b);
             default -> { }
+        }
+    }
+
+    /** Whether {@code b} is a stand-in, asked of a bundle that may be going: one with a child is one. */
+    private boolean standIn(Bundle b) {
+        if (children.containsKey(b.getBundleId())) {
+            return true;
+        }
+        try {
+            return isStandIn(b);
+        } catch (IllegalStateException uninstalled) {
+            return false;
         }
     }
 
@@ -175,7 +193,7 @@ public final class Isolation implements SynchronousBundleListener {
         String module = ModuleInfo.nameOf(b);
         Child c;
         try {
-            Path home = Files.createDirectory(folder.resolve("c" + homes.incrementAndGet())); // short: a socket's path is
+            Path home = Files.createTempDirectory(folder, "c"); // short: a socket's path has 108 bytes
             c = new Child(this, core, b, module, home);
         } catch (IOException e) {
             core.log("ERROR", module, "cannot make a folder for its process: " + e.getMessage(), null);
@@ -220,7 +238,8 @@ public final class Isolation implements SynchronousBundleListener {
     private List<String> command(Bundle standIn, Child c) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String heap = Optional.ofNullable(context.getProperty(HEAP_PROPERTY)).orElse("64m");
+        String heap = Optional.ofNullable(standIn.getHeaders("").get(IsolatedJar.HEAP_HEADER))
+                .or(() -> Optional.ofNullable(context.getProperty(HEAP_PROPERTY))).orElse("64m");
         if (!heap.matches("[0-9]+[kKmMgG]?")) {
             throw new IOException(HEAP_PROPERTY + "=" + heap + " is not a size such as 64m");
         }
@@ -303,13 +322,19 @@ public final class Isolation implements SynchronousBundleListener {
     }
 
     void delete(Path p) {
-        if (p == null || !Files.exists(p)) {
+        try {
+            deleteTree(p);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            core.log("WARN", "kernel", "cannot remove " + p + ": " + e.getMessage(), null);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (p == null || !Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> s = Files.walk(p)) {
+        try (Stream<Path> s = Files.walk(p)) { // walk does not follow links: a link is removed, not its target
             s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        } catch (IOException e) {
-            core.log("WARN", "kernel", "cannot remove " + p + ": " + e.getMessage(), null);
         }
     }
 }

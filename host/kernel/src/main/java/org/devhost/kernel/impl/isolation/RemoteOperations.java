@@ -55,6 +55,11 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
     }
 
     @Override
+    public String where(Thread caller) {
+        return child.where(caller);
+    }
+
+    @Override
     public RemoteFile open(File file) {
         try {
             added.get(Satellite.HOST_ANSWER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);

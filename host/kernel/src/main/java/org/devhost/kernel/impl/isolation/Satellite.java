@@ -126,6 +126,13 @@ public final class Satellite implements Upstream, LogListener, Supervision {
             } else {
                 applyParameters();
                 b.start();
+                // SCR takes the bundle's components up on its own thread: wait until it knows them,
+                // or awaitInit would find nothing to wait for and READY would come before the devices
+                long bound = System.nanoTime() + org.devhost.kernel.ModuleManager.INIT_WAIT_MS * 1_000_000L;
+                while (b.getHeaders().get("Service-Component") != null && scr.getComponentDescriptionDTOs(b).isEmpty()
+                        && System.nanoTime() < bound) {
+                    Thread.sleep(5);
+                }
                 failure = ComponentStates.awaitInit(scr, b);
             }
         } catch (Exception e) {
@@ -195,14 +202,23 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     @Override
     public void logged(LogEntry entry) {
         Bundle b = entry.getBundle();
-        // only the driver's own lines: the host logs its side of every registration itself
-        if (!child || b == null || ModuleInfo.of(b).isEmpty()
-                || (entry.getLoggerName() != null && entry.getLoggerName().startsWith("Events."))) {
-            return; // the framework's events about the driver's bundle are this process's chatter, not the driver's lines
+        if (!child || b == null) {
+            return;
         }
         String text = entry.getMessage() == null ? "" : entry.getMessage();
+        boolean drivers = ModuleInfo.of(b).isPresent()
+                && (entry.getLoggerName() == null || !entry.getLoggerName().startsWith("Events.")); // not the framework's chatter
+        // this kernel's lines about the module (a fault, a revocation), but not the registrations,
+        // which the host logs itself as it makes them
+        boolean kernels = b.getBundleId() == context.getBundle().getBundleId() && module != null
+                && module.equals(entry.getLoggerName()) && !text.startsWith("registered ") && !text.startsWith("removed device ");
+        if (!drivers && !kernels) {
+            return;
+        }
         if (entry.getException() != null) {
-            text = text + " (" + entry.getException() + ")";
+            java.io.StringWriter w = new java.io.StringWriter();
+            entry.getException().printStackTrace(new java.io.PrintWriter(w));
+            text = text + "\n" + w.toString().stripTrailing(); // as the host's log shows a throwable
         }
         LogLevel l = entry.getLogLevel();
         String level = LogLevel.WARN.implies(l) ? (l == LogLevel.WARN ? "WARN" : "ERROR") : l == LogLevel.INFO ? "INFO" : "DEBUG";
@@ -213,7 +229,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
 
     @Override
     public void driverFault(String module, String operation, Throwable error) {
-        send(Wire.FAULT, 0, new Wire.Out().s(operation).s(String.valueOf(error)).done());
+        send(Wire.FAULT, 0, new Wire.Out().s(operation).s(error.getClass().getSimpleName()).s(String.valueOf(error)).done());
     }
 
     @Override
@@ -326,7 +342,11 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                     }
                     case Wire.BUSY -> { // the host's watchdog asks; answered here, at once, not behind the driver
                         long asked = f.in().readLong();
-                        send(Wire.OK, f.id(), new Wire.Out().l(busy(asked) ? 1 : 0).bytes(new byte[0]).done());
+                        boolean busy = busy(asked);
+                        Thread t = running.get(asked);
+                        StackTraceElement[] st = busy && t != null ? t.getStackTrace() : new StackTraceElement[0];
+                        String at = st.length == 0 ? "" : "'" + t.getName() + "' at " + st[0];
+                        send(Wire.OK, f.id(), new Wire.Out().l(busy ? 1 : 0).s(at).done());
                     }
                     case Wire.CANCEL -> {
                         Thread t = running.get(f.in().readLong());
@@ -373,7 +393,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
             answer = operate(f);
         } catch (KernelException e) {
             kind = Wire.ERR;
-            answer = new Wire.Out().s(e.errno().name()).s(String.valueOf(e.getMessage())).done();
+            answer = Wire.err(e);
         } catch (Throwable e) {
             kind = Wire.ERR;
             answer = new Wire.Out().s(Errno.EIO.name()).s(String.valueOf(e)).done();

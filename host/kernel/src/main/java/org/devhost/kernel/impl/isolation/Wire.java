@@ -142,6 +142,16 @@ final class Wire {
         return s;
     }
 
+    /**
+     * An ERR answer's payload: the errno's name and what failed, without the errno's words the
+     * message ends with (the receiving side's KernelException adds them again).
+     */
+    static byte[] err(org.devhost.kernel.KernelException e) {
+        String m = String.valueOf(e.getMessage());
+        String suffix = ": " + e.errno().description() + " (" + e.errno().name() + ")";
+        return new Out().s(e.errno().name()).s(m.endsWith(suffix) ? m.substring(0, m.length() - suffix.length()) : m).done();
+    }
+
     static String str(DataInputStream in) throws IOException {
         return new String(bytes(in, MAX_STRING), StandardCharsets.UTF_8);
     }

@@ -37,8 +37,27 @@ record DriverJar(String location, byte[] bytes, String symbolicName, org.osgi.fr
     static final int FETCH_TIMEOUT_MS = 30_000;
 
     /** This jar's stand-in for a module run in a process of its own (see IsolatedJar), under the same location. */
-    DriverJar isolated() {
-        return new DriverJar(location, org.devhost.kernel.impl.isolation.IsolatedJar.wrap(bytes), symbolicName, version);
+    DriverJar isolated(String heap) {
+        return new DriverJar(location, org.devhost.kernel.impl.isolation.IsolatedJar.wrap(bytes, heap), symbolicName, version);
+    }
+
+    /** Whether the jar asks to run in a process of its own ({@code Devhost-Isolation: process}), unless a policy says otherwise. */
+    boolean asksForIsolation() {
+        String v = manifest(location, bytes).getMainAttributes().getValue(org.devhost.kernel.impl.isolation.IsolatedJar.HEADER);
+        return v != null && v.trim().equals("process");
+    }
+
+    /**
+     * The module's name as its {@code devhost.module} capability gives it, read from the manifest
+     * before anything is installed (a policy is looked up by it); empty when there is none.
+     */
+    java.util.Optional<String> moduleName() {
+        String caps = manifest(location, bytes).getMainAttributes().getValue("Provide-Capability");
+        if (caps == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|,)\\s*devhost\\.module\\s*;[^,]*?\\bdevhost\\.module\\s*(?::\\s*String)?\\s*=\\s*\"?([^\";,]+)").matcher(caps);
+        return m.find() ? java.util.Optional.of(m.group(1).trim()) : java.util.Optional.empty();
     }
 
     static DriverJar read(String jar, String sha256) {

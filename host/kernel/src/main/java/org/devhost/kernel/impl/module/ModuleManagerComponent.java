@@ -74,8 +74,11 @@ public final class ModuleManagerComponent implements ModuleManager {
     @Override
     public ModuleStatus load(String jar, Map<String, String> parameters, String sha256, boolean isolated) {
         DriverJar driver = DriverJar.read(jar, sha256);
+        // where it runs: the caller's --isolated, else the module's policy, else what its jar asks
+        String[] policy = driver.moduleName().map(supervisor::isolation).orElse(new String[] {"", ""});
+        isolated = isolated || policy[0].equals("process") || (policy[0].isEmpty() && driver.asksForIsolation());
         if (isolated) {
-            driver = driver.isolated();
+            driver = driver.isolated(policy[1]);
         }
         lock.lock();
         try {

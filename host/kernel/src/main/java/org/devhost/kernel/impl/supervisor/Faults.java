@@ -42,7 +42,7 @@ final class Faults {
             w.faults.clear();
         }
         s.restarts.crash(module, "faults", n + " faults within " + p.faultWindowMs() + " ms (last: " + operation + " threw "
-                + error.getClass().getSimpleName() + ")", String.valueOf(error), "CRASHED");
+                + org.devhost.kernel.impl.chrdev.ForwardedFault.typeOf(error) + ")", String.valueOf(error), "CRASHED");
     }
 
     /**

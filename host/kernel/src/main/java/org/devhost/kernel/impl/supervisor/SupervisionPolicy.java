@@ -2,6 +2,7 @@ package org.devhost.kernel.impl.supervisor;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * How one module is supervised: Configuration Admin factory configurations of PID {@link #PID}
@@ -46,4 +47,13 @@ public @interface SupervisionPolicy {
 
     @AttributeDefinition(description = "running this long without a crash resets the back-off and the restart window, in milliseconds")
     long healthy_after_ms() default 60_000;
+
+    @AttributeDefinition(description = "where the module runs from its next load on: process (a JVM process of its own, ended by"
+            + " SIGKILL; dev:insmod --isolated), none (the host's process), or empty for what its jar asks (Devhost-Isolation)",
+            options = {@Option(value = ""), @Option(value = "process"), @Option(value = "none")}, required = false)
+    String isolation() default "";
+
+    @AttributeDefinition(description = "the heap bound of the module's process (-Xmx, e.g. 64m) when it is isolated;"
+            + " empty for the host's devhost.isolation.heap (64m)", required = false)
+    String isolation_heap() default "";
 }

@@ -130,6 +130,25 @@ public final class Supervisor implements Supervision {
         return Policy.of(module, policies);
     }
 
+    /**
+     * The module's isolation policy ({@code isolation}, {@code isolation.heap}): its own configuration's,
+     * else {@code module=*}'s, else empty (what the jar asks; the host's heap).
+     *
+     * @return {isolation, heap}, each "" when not configured
+     */
+    public String[] isolation(String module) {
+        SupervisionPolicy any = null;
+        for (SupervisionPolicyConfig c : policies) {
+            if (module.equals(c.policy.module())) {
+                return new String[] {c.policy.isolation().trim(), c.policy.isolation_heap().trim()};
+            }
+            if ("*".equals(c.policy.module())) {
+                any = c.policy;
+            }
+        }
+        return any == null ? new String[] {"", ""} : new String[] {any.isolation().trim(), any.isolation_heap().trim()};
+    }
+
     Watch watch(String module) {
         return watches.computeIfAbsent(module, Watch::new);
     }

@@ -68,9 +68,10 @@ final class Watchdog implements Runnable {
                         }
                         w.seen.clear();
                         StackTraceElement[] st = t.getStackTrace();
+                        String where = d.ops instanceof org.devhost.kernel.impl.chrdev.ForwardedOperations fo ? fo.where(t) : null;
                         s.restarts.crash(e.getKey(), "hang", "an operation on " + d.name() + " has run in the driver for more than "
-                                + p.watchdogMs() + " ms", "'" + t.getName() + "' at " + (st.length == 0 ? "?" : st[0]),
-                                "HUNG");
+                                + p.watchdogMs() + " ms", where != null ? where
+                                        : "'" + t.getName() + "' at " + (st.length == 0 ? "?" : st[0]), "HUNG");
                         break scan;
                     }
                 }
