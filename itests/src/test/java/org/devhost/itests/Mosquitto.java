@@ -23,6 +23,7 @@ final class Mosquitto implements AutoCloseable {
     private final int port;
     private final Path config;
     private final Path log;
+    private final boolean tls;
     private Process process;
 
     /** Writes the config in {@code dir}, anyone may connect; the broker is not started yet. */
@@ -35,16 +36,34 @@ final class Mosquitto implements AutoCloseable {
      * only its users may connect. The broker is not started yet.
      */
     Mosquitto(Path dir, Path passwordFile) throws IOException {
+        this(dir, passwordFile == null ? "allow_anonymous true\n" : "allow_anonymous false\npassword_file " + passwordFile + "\n",
+                false);
+    }
+
+    private Mosquitto(Path dir, String listenerLines, boolean tls) throws IOException {
         this.dir = dir;
         this.port = freePort();
+        this.tls = tls;
         this.config = dir.resolve("mosquitto.conf");
         this.log = dir.resolve("mosquitto.log");
         Files.writeString(config, "listener " + port + " 127.0.0.1\n"
-                + (passwordFile == null ? "allow_anonymous true\n"
-                        : "allow_anonymous false\npassword_file " + passwordFile + "\n")
+                + listenerLines
                 + "persistence false\n"
                 // as root, Mosquitto would switch to a "mosquitto" user; stay the test's user
                 + "user " + System.getProperty("user.name") + "\n");
+    }
+
+    /**
+     * A TLS-only broker as README.md's "Fleet" section configures one: the server certificate
+     * {@code cert}/{@code key}, clients must present a certificate of {@code ca}
+     * ({@code require_certificate}), whose CN is their user name ({@code use_identity_as_username}),
+     * and {@code aclFile} says what each may publish and read. Not started yet.
+     */
+    static Mosquitto tls(Path dir, Path ca, Path cert, Path key, Path aclFile) throws IOException {
+        return new Mosquitto(dir, "cafile " + ca + "\ncertfile " + cert + "\nkeyfile " + key + "\n"
+                + "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
+                + "acl_file " + aclFile + "\n"
+                + "log_type error\nlog_type warning\nlog_type notice\nlog_type information\nlog_type debug\n", true);
     }
 
     /** The broker's program: on the PATH, or where Debian's package puts it ({@code /usr/sbin}, not on every user's PATH). */
@@ -79,7 +98,7 @@ final class Mosquitto implements AutoCloseable {
     }
 
     String url() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls ? "ssl" : "tcp") + "://127.0.0.1:" + port;
     }
 
     /** Starts the broker and waits until it accepts connections. */

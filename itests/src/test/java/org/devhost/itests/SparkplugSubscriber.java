@@ -87,6 +87,15 @@ final class SparkplugSubscriber implements AutoCloseable {
 
     /** As above, as {@code user} with {@code password} (null for none). */
     SparkplugSubscriber(String url, String filter, String user, String password) throws Exception {
+        this(url, filter, user, password, null);
+    }
+
+    /** As above, over TLS with {@code tls} (a client certificate, the test's CA), or null for plain TCP. */
+    SparkplugSubscriber(String url, String filter, javax.net.SocketFactory tls) throws Exception {
+        this(url, filter, null, null, tls);
+    }
+
+    private SparkplugSubscriber(String url, String filter, String user, String password, javax.net.SocketFactory tls) throws Exception {
         client = new MqttClient(url, "fleetit-" + System.nanoTime(), new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             @Override
@@ -120,6 +129,9 @@ final class SparkplugSubscriber implements AutoCloseable {
         if (user != null) {
             o.setUserName(user);
             o.setPassword(password.toCharArray());
+        }
+        if (tls != null) {
+            o.setSocketFactory(tls);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
         while (true) {
@@ -189,6 +201,15 @@ final class SparkplugSubscriber implements AutoCloseable {
     void command(String topic, List<Metric> metrics) throws Exception {
         SparkplugBPayload p = new SparkplugBPayload(new Date(), new ArrayList<>(metrics));
         client.publish(topic, new SparkplugBPayloadEncoder().getBytes(p, false), 0, false);
+    }
+
+    /**
+     * Publishes a Sparkplug payload encoded by Tahu, as it is, with QoS 1, and waits for the broker's
+     * PUBACK: the broker has then routed it, or dropped it (MQTT 3.1.1: a publish the ACL denies is
+     * acknowledged and dropped), before anything this client publishes later.
+     */
+    void publish(String topic, SparkplugBPayload payload) throws Exception {
+        client.publish(topic, new SparkplugBPayloadEncoder().getBytes(payload, false), 1, false);
     }
 
     /** Publishes bytes as they are (a host application's STATE is JSON, retained). */

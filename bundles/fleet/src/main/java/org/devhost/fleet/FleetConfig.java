@@ -12,8 +12,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "The host as a Sparkplug B 3.0 edge node on an MQTT broker: births and deaths, every device"
                 + " as a Sparkplug device, module states, and node commands (rebirth, load, unload, restart).")
 public @interface FleetConfig {
-    @AttributeDefinition(name = "Broker URL", description = "The MQTT broker, tcp://HOST:PORT (ssl:// is a later"
-            + " step). Required.")
+    @AttributeDefinition(name = "Broker URL", description = "The MQTT broker, tcp://HOST:PORT, or ssl://HOST:PORT"
+            + " for TLS (the broker's certificate checked against tls.ca.file and its host name). Required.")
     String broker_url() default "";
 
     @AttributeDefinition(name = "Group id", description = "The Sparkplug group id: the second level of every topic."
@@ -31,6 +31,18 @@ public @interface FleetConfig {
             + " final line end is not part of it), owned by the host's user and readable by nobody else. Never the"
             + " password itself in configuration.", required = false)
     String password_file() default "";
+
+    @AttributeDefinition(name = "TLS CA file", description = "PEM: the CA certificate(s) the broker's certificate"
+            + " must chain to (ssl:// only). Empty: the JDK's trusted CAs.", required = false)
+    String tls_ca_file() default "";
+
+    @AttributeDefinition(name = "TLS certificate file", description = "PEM: this node's client certificate (and its"
+            + " chain), for a broker that requires one. With tls.key.file.", required = false)
+    String tls_cert_file() default "";
+
+    @AttributeDefinition(name = "TLS key file", description = "PEM, PKCS#8, unencrypted (BEGIN PRIVATE KEY): the"
+            + " certificate's private key; owned by the host's user and readable by nobody else.", required = false)
+    String tls_key_file() default "";
 
     @AttributeDefinition(name = "Keep-alive (s)", description = "MQTT keep-alive: the broker sends the node's"
             + " death certificate (its Will) when it has heard nothing for 1.5 times this.", min = "1", max = "65535")

@@ -189,19 +189,9 @@ final class Session implements Runnable {
             @Override
             public void deliveryComplete(IMqttDeliveryToken token) {}
         });
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(true); // Sparkplug: always a clean session
-        o.setAutomaticReconnect(false); // each CONNECT needs a new Will (the next bdSeq): reconnecting is ours
-        o.setKeepAliveInterval(settings.keepAliveSeconds());
-        o.setConnectionTimeout(settings.connectTimeoutSeconds());
+        // a clean session, no automatic reconnect (each CONNECT needs a new Will: the next bdSeq), credentials, TLS
+        MqttConnectOptions o = Connect.options(settings);
         o.setWill(topics.node("NDEATH"), Payloads.ndeath(bdSeq, System.currentTimeMillis()), 1, false);
-        if (settings.username() != null) {
-            o.setUserName(settings.username());
-        }
-        char[] password = settings.password();
-        if (password != null) {
-            o.setPassword(password);
-        }
         log.info("fleet: connecting to {} as {}/{} (bdSeq {})", settings.brokerUrl(), settings.group(), settings.node(), bdSeq);
         await(c.connect(o), settings.connectTimeoutSeconds() * 1000L + 1000);
         await(c.subscribe(topics.node("NCMD"), 1), OP_TIMEOUT_MS);

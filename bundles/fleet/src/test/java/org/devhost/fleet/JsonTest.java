@@ -20,4 +20,20 @@ class JsonTest {
         assertNull(Json.state("{\"online\":true}"));
         assertNull(Json.state("ONLINE"), "Sparkplug 2.2's plain text STATE");
     }
+
+    @Test
+    void aResultIsReadBackAsWritten() {
+        String json = Json.object(Json.fields("request", "r \"1\"", "result", "EACCES", "message", "a\\b\nc \u0001"));
+        assertEquals(Json.fields("request", "r \"1\"", "result", "EACCES", "message", "a\\b\nc \u0001"), Json.flat(json));
+        assertEquals(Json.fields("online", "true", "n", "5"), Json.flat(" { \"online\" : true , \"n\":5 } "));
+        assertNull(Json.flat("[1]"));
+        assertNull(Json.flat("{\"a\":\"open"));
+        assertNull(Json.flat("{\"a\" \"b\"}"));
+    }
+
+    @Test
+    void theHostApplicationsStateIsWhatTheEdgeNodeReads() {
+        assertEquals(new Json.State(false, 42), Json.state(Json.state(false, 42)));
+        assertEquals("{\"online\":true,\"timestamp\":42}", Json.state(true, 42));
+    }
 }

@@ -60,4 +60,32 @@ class SettingsTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         assertTrue(assertThrows(IOException.class, s::password).getMessage().contains("chmod 600"));
     }
+
+    @Test
+    void tlsTakesSslUrlsAndTheCertificateWithItsKey() {
+        Settings s = Settings.of(config(Map.of("broker_url", "ssl://broker:8883", "tls_ca_file", "/etc/ca.crt",
+                "tls_cert_file", "/etc/gw.crt", "tls_key_file", "/etc/gw.key")), "h");
+        assertTrue(s.tls());
+        assertEquals(Path.of("/etc/gw.key"), s.tlsKeyFile());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Settings.of(config(Map.of("broker_url", "tcp://x:1",
+                "tls_ca_file", "/etc/ca.crt")), "h")).getMessage().contains("not ssl://"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Settings.of(config(Map.of("broker_url", "ssl://x:1",
+                "tls_cert_file", "/etc/gw.crt")), "h")).getMessage().startsWith("tls.cert.file and tls.key.file go together"));
+    }
+
+    @Test
+    void aKeyFileOthersMayReadIsRefusedAtConnect() throws Exception {
+        Path key = tmp.resolve("gw.key");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+        Path cert = tmp.resolve("gw.crt");
+        Files.writeString(cert, "not a certificate");
+        Settings s = Settings.of(config(Map.of("broker_url", "ssl://x:1", "tls_cert_file", cert.toString(),
+                "tls_key_file", key.toString())), "h");
+        String why = assertThrows(IOException.class, () -> Tls.socketFactory(s)).getMessage();
+        assertEquals("tls.key.file " + key + " may be read or written by others (chmod 600 it)", why);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        why = assertThrows(IOException.class, () -> Tls.socketFactory(s)).getMessage();
+        assertTrue(why.startsWith("tls.cert.file " + cert + " is not PEM X.509"), why);
+    }
 }

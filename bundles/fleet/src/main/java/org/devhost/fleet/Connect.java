@@ -1,0 +1,36 @@
+package org.devhost.fleet;
+
+import java.io.IOException;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+
+/**
+ * The MQTT CONNECT options an edge node and a host application share: a clean session (the
+ * specification's rule for both), no automatic reconnect (each CONNECT needs a new Will: the edge
+ * node's next bdSeq, the host application's new STATE timestamp), keep-alive and timeout, the user
+ * name and the password read now, and over {@code ssl://} the TLS files read now. The caller adds
+ * its Will. Stateless.
+ */
+final class Connect {
+    private Connect() {}
+
+    /** @throws IOException when the password or a TLS file is refused (the message names the setting) */
+    static MqttConnectOptions options(Settings s) throws IOException {
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setCleanSession(true);
+        o.setAutomaticReconnect(false);
+        o.setKeepAliveInterval(s.keepAliveSeconds());
+        o.setConnectionTimeout(s.connectTimeoutSeconds());
+        if (s.username() != null) {
+            o.setUserName(s.username());
+        }
+        char[] password = s.password();
+        if (password != null) {
+            o.setPassword(password);
+        }
+        if (s.tls()) {
+            o.setSocketFactory(Tls.socketFactory(s));
+            o.setHttpsHostnameVerificationEnabled(true); // Paho's default, said here: the broker's name is checked
+        }
+        return o;
+    }
+}
