@@ -96,6 +96,7 @@ public final class FakeFramework {
         case "installBundle" -> install((String) a[0], a.length > 1 ? (InputStream) a[1] : null);
         case "getService" -> ((FakeReference) Proxy.getInvocationHandler(a[0])).service;
         case "ungetService" -> ungets.incrementAndGet() > 0;
+        case "getDataFile" -> null; // a framework without storage (the OSGi answer then)
         default -> standard(p, m.getName(), a, "context");
     });
     public final ServiceComponentRuntime scr = proxy(ServiceComponentRuntime.class, (p, m, a) -> switch (m.getName()) {
