@@ -244,7 +244,7 @@ public final class Isolation implements SynchronousBundleListener {
             throw new IOException(HEAP_PROPERTY + "=" + heap + " is not a size such as 64m");
         }
         cmd.addAll(List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
-                "-XX:-UsePerfData", "-Xss512k"));
+                "-XX:-UsePerfData", "-Xss512k", "-Xms8m"));
         String framework = fileOf(context.getBundle(0).getClass().getProtectionDomain().getCodeSource().getLocation().toString());
         cmd.addAll(List.of("-cp", framework + java.io.File.pathSeparator + fileOf(context.getBundle().getLocation()),
                 ChildMain.class.getName(), Child.SOCKET));
