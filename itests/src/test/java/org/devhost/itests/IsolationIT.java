@@ -114,6 +114,55 @@ class IsolationIT {
         }
     }
 
+    /** The samples, unchanged jars, as they answer in the host's process and in processes of their own. */
+    private static final List<String> SAMPLES = List.of("mem", "rust_chrdev", "rust_minimal", "rust_miscdev",
+            "rust_module_parameters", "rust_print", "rust_random", "rust_semaphore", "rust_sync", "scull"); // the boot's order: the same numbers
+    /** Commands whose output does not depend on the run (rust_random's bytes do: only their count is looked at). */
+    private static final List<String> USES = List.of("dev:write scull0 devhost", "dev:cat scull0", "dev:hexdump -n 8 zero",
+            "dev:write full x", "dev:cat rust_chrdev1", "dev:write rust_miscdev x", "dev:hexdump -n 1 rust_miscdev",
+            "dev:write rust_semaphore xy", "dev:hexdump -n 1 rust_semaphore", "dev:ls", "dev:majors", "dev:misc");
+
+    @Test
+    void everySampleAnswersTheSameIsolatedAsInTheHostsProcess() throws Exception {
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {
+            List<String> inProcess = new ArrayList<>();
+            for (String c : USES) {
+                inProcess.add(ReadmeTourIT.mask(host.run(c)).replaceAll("(\\w+)\\[<pid>\\]", "$1"));
+            }
+            for (String m : SAMPLES) {
+                assertEquals("", host.run("dev:rmmod " + m).trim(), "rmmod " + m);
+            }
+            for (String m : SAMPLES) {
+                String loaded = host.run("dev:insmod --isolated " + HostSession.driverJar(m));
+                assertTrue(loaded.startsWith(m + ": loaded (bundle "), loaded);
+            }
+            String lsmod = host.run("dev:lsmod");
+            for (String m : SAMPLES) {
+                assertTrue(lsmod.matches("(?s).*\\n" + m + " +\\d+ +live .*\\[isolated: pid \\d+.*"), m + " runs isolated: " + lsmod);
+            }
+            for (int i = 0; i < USES.size(); i++) {
+                String isolated = ReadmeTourIT.mask(host.run(USES.get(i))).replaceAll("(\\w+)\\[<pid>\\]", "$1");
+                assertEquals(inProcess.get(i), isolated, "'" + USES.get(i) + "' isolated");
+            }
+            String random = host.run("dev:hexdump -n 64 rust_random").trim();
+            assertTrue(random.endsWith("\n00000040"), "64 random bytes, in 4 lines and the end's offset: " + random);
+            String dmesg = host.run("dev:dmesg");
+            for (String line : List.of("rust_minimal: Rust minimal sample (init)", "rust_sync: Value: 10",
+                    "rust_module_parameters:   my_i32:     42", "rust_print: Emergency message (level 0) with args",
+                    "rust_print: Info message (level 6) with args")) {
+                assertTrue(dmesg.contains(line), "the sample's own line from its process: " + line);
+            }
+            // unloaded, they leave nothing: no device, no process but faulty's
+            for (String m : SAMPLES) {
+                assertEquals("", host.run("dev:rmmod -f " + m).trim(), "rmmod " + m);
+            }
+            List<String> owners = host.run("dev:ls").lines().skip(1).map(l -> l.split(" +")[4].replaceAll("\\[\\d+\\]", "")).toList();
+            assertTrue(owners.stream().noneMatch(SAMPLES::contains), "no sample's device is left: " + owners);
+            assertTrue(host.run("dev:dmesg").contains("rust_minimal: My numbers are [72, 108, 200]"), "drop ran in its process");
+            assertEquals(0, host.exit(), host.output());
+        }
+    }
+
     @Test
     void aHostKilledWithSigkillLeavesNoChildRunning() throws Exception {
         try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs=off")) {

@@ -156,6 +156,9 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile org.devhost.kernel.ModuleParameters parameters;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.devhost.kernel.KernelLog kernelLog;
+
     /** The parameters the host stored for the module (insmod's name=value, a .cfg) become this process's, before init. */
     private void applyParameters() throws IOException {
         long id = ids.incrementAndGet();
@@ -457,6 +460,10 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                 Bundle driver = context.getBundle(context.getProperty(ChildMain.DRIVER_PROPERTY));
                 if (driver != null) {
                     driver.stop(); // its drop runs now; the host kills this process once it is answered
+                }
+                org.devhost.kernel.KernelLog log = kernelLog;
+                if (log != null) {
+                    log.lines(); // a barrier: what drop logged has reached every listener, this one's LOG too
                 }
                 return new Wire.Out().l(0).bytes(new byte[0]).done();
             }
