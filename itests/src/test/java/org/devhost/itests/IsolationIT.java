@@ -114,13 +114,14 @@ class IsolationIT {
         }
     }
 
-    /** The samples, unchanged jars, as they answer in the host's process and in processes of their own. */
-    private static final List<String> SAMPLES = List.of("mem", "rust_chrdev", "rust_minimal", "rust_miscdev",
+    /** The samples and hostdev (real nodes through the HAL), unchanged jars, as they answer in the host's process and in processes of their own. */
+    private static final List<String> SAMPLES = List.of("hostdev", "mem", "rust_chrdev", "rust_minimal", "rust_miscdev",
             "rust_module_parameters", "rust_print", "rust_random", "rust_semaphore", "rust_sync", "scull"); // the boot's order: the same numbers
     /** Commands whose output does not depend on the run (rust_random's bytes do: only their count is looked at). */
     private static final List<String> USES = List.of("dev:write scull0 devhost", "dev:cat scull0", "dev:hexdump -n 8 zero",
             "dev:write full x", "dev:cat rust_chrdev1", "dev:write rust_miscdev x", "dev:hexdump -n 1 rust_miscdev",
-            "dev:write rust_semaphore xy", "dev:hexdump -n 1 rust_semaphore", "dev:ls", "dev:majors", "dev:misc");
+            "dev:write rust_semaphore xy", "dev:hexdump -n 1 rust_semaphore", "dev:hexdump -n 8 host_zero",
+            "dev:write host_full x", "dev:ls", "dev:majors", "dev:misc");
 
     @Test
     void everySampleAnswersTheSameIsolatedAsInTheHostsProcess() throws Exception {

@@ -50,6 +50,17 @@ public final class Isolation implements SynchronousBundleListener {
             "org.osgi.service.component", "org.apache.felix.scr", "org.apache.felix.log", "org.apache.felix.configadmin",
             "org.apache.felix.eventadmin", "org.apache.felix.metatype", "org.devhost.kernel");
 
+    /** The HAL's bundles, given to a child whose driver imports the HAL's API. */
+    static final List<String> HAL_BUNDLES = List.of("org.devhost.hal", "org.devhost.hal.ffm");
+
+    /** Whether a driver jar imports the HAL's API ({@code org.devhost.hal}). */
+    static boolean usesHal(Path driver) throws IOException {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(driver.toFile())) {
+            String imports = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Import-Package");
+            return imports != null && java.util.regex.Pattern.compile("(^|,)\\s*org\\.devhost\\.hal\\s*(;|,|$)").matcher(imports).find();
+        }
+    }
+
     private final KernelCore core;
     private final BundleContext context;
     private final boolean host;
@@ -245,11 +256,23 @@ public final class Isolation implements SynchronousBundleListener {
         }
         cmd.addAll(List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-UsePerfData", "-Xss512k", "-Xms8m"));
+        Path childHome = c.folder();
+        Path driver = childHome.resolve("driver.jar");
+        try (InputStream in = IsolatedJar.driver(standIn)) {
+            Files.copy(in, driver, StandardCopyOption.REPLACE_EXISTING);
+        }
+        // a driver of real nodes (hostdev) gets the host's HAL bundles too, and what native code needs
+        boolean hal = usesHal(driver);
+        if (Runtime.version().feature() >= 24) { // as ./devhost runs the host there
+            if (hal) {
+                cmd.add("--enable-native-access=ALL-UNNAMED");
+            }
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
         String framework = fileOf(context.getBundle(0).getClass().getProtectionDomain().getCodeSource().getLocation().toString());
         cmd.addAll(List.of("-cp", framework + java.io.File.pathSeparator + fileOf(context.getBundle().getLocation()),
                 ChildMain.class.getName(), Child.SOCKET));
         // ChildMain's arguments: the socket (its path put in by Child), the module, its storage, its bundles
-        Path childHome = c.folder();
         cmd.add(c.module());
         cmd.add(childHome.resolve("cache").toString());
         for (String bsn : CHILD_BUNDLES) {
@@ -257,9 +280,12 @@ public final class Isolation implements SynchronousBundleListener {
                     .findFirst().orElseThrow(() -> new IOException("the host has no bundle " + bsn + " to give the process"));
             cmd.add(Path.of(fileOf(b.getLocation())).toUri().toString());
         }
-        Path driver = childHome.resolve("driver.jar");
-        try (InputStream in = IsolatedJar.driver(standIn)) {
-            Files.copy(in, driver, StandardCopyOption.REPLACE_EXISTING);
+        if (hal) {
+            for (Bundle b : context.getBundles()) { // the JNA backend, and the FFM one where it runs (JDK 22+)
+                if (HAL_BUNDLES.contains(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+                    cmd.add(Path.of(fileOf(b.getLocation())).toUri().toString());
+                }
+            }
         }
         cmd.add(driver.toUri().toString());
         return cmd;

@@ -215,8 +215,13 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         // which the host logs itself as it makes them
         boolean kernels = b.getBundleId() == context.getBundle().getBundleId() && module != null
                 && module.equals(entry.getLoggerName()) && !text.startsWith("registered ") && !text.startsWith("removed device ");
-        if (!drivers && !kernels) {
+        // and any other bundle's warnings and errors (the HAL's, the framework's): the host's log is the only one a user reads
+        boolean trouble = !drivers && !kernels && LogLevel.WARN.implies(entry.getLogLevel());
+        if (!drivers && !kernels && !trouble) {
             return;
+        }
+        if (trouble) {
+            text = b.getSymbolicName() + ": " + text;
         }
         if (entry.getException() != null) {
             java.io.StringWriter w = new java.io.StringWriter();
