@@ -51,7 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       is online they are born, {@code fleet:ls} shows three online and {@code fleet:devices} what
  *       their {@code dev:ls} shows; an unload, a load over HTTP with a wrong SHA-256 (refused on
  *       each, one line per node) and with the right one (loaded on each: their {@code dev:ls}), and
- *       a restart, with {@code --all} and by name; {@code kill -9} of one: offline in {@code
+ *       a restart, with {@code --all} and by name; {@code fleet:set} of module parameters (a
+ *       writable one changes on each node, as the module's own log says; a read-only one is EPERM
+ *       on each, an unknown module ENOENT); {@code kill -9} of one: offline in {@code
  *       fleet:ls} (its Will, with the bdSeq {@code fleet:ls} showed), and a command to it is not
  *       sent; {@code kill -9} of the host application: its Will, the retained STATE offline, and
  *       the edge nodes start over.
@@ -134,6 +136,23 @@ class FleetHostIT {
             scada.until("fleet:devices b", o -> o.lines().anyMatch(l -> l.startsWith("rust_miscdev ")));
             assertLines(scada.run("fleet:restart rust_miscdev a b"), List.of("a", "b"), "ok (rust_miscdev)");
             assertLines(scada.run("fleet:restart no_such_module c"), List.of("c"), "ENOENT: ");
+
+            // module parameters: writable ones change on each node (the module's own log line says so);
+            // a read-only one of a loaded module is refused on each (EPERM), and so is the whole set (all or none)
+            assertLines(scada.run("fleet:set rust_module_parameters my_i32=1234 my_str=fleet a b c"), List.of("a", "b", "c"),
+                    "ok (rust_module_parameters)");
+            for (HostSession e : edges.values()) {
+                e.until("dev:dmesg", o -> o.contains("parameters now: my_i32=1234 my_str=fleet "));
+            }
+            String readOnly = scada.run("fleet:set rust_module_parameters my_i32=99 my_bool=n --all");
+            assertLines(readOnly, List.of("a", "b", "c"), "EPERM: ");
+            assertTrue(readOnly.lines().allMatch(l -> l.contains("my_bool")), readOnly);
+            assertLines(scada.run("fleet:set rust_module_parameters my_i32=zero b"), List.of("b"), "EINVAL: ");
+            assertLines(scada.run("fleet:set no_such_module x=1 c"), List.of("c"), "ENOENT: ");
+            // nothing of the refused sets was applied: the next change's line still shows my_i32 as set
+            assertLines(scada.run("fleet:set rust_module_parameters my_usize=7 a"), List.of("a"), "ok (rust_module_parameters)");
+            assertTrue(edges.get("a").until("dev:dmesg", o -> o.contains("my_usize=7"))
+                    .contains("parameters now: my_i32=1234 my_str=fleet my_usize=7"), "the refused sets changed nothing");
 
             // kill -9 of c: the broker sends its Will; the host application shows it offline
             String bdSeqC = fleetLs(scada.run("fleet:ls")).get("c")[4];

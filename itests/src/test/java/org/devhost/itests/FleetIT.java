@@ -47,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>Death: {@code kill -9} of host b brings its NDEATH, the Will, with the bdSeq of its last NBIRTH.
  *   <li>Broker restart: host a reconnects by itself (its log says so) and births again with a new
  *       bdSeq; its Will then carries that one ({@code kill -9} again).
+ *   <li>The outbox: a change while the broker is down arrives after the next birth as historical data.
+ *   <li>Several brokers: past a first URL that refuses connections, the node is born on the second.
  * </ul>
  * Every wait is for a state, bounded; the broker, the HTTP server and the hosts are ended whatever happens.
  */
@@ -231,6 +233,101 @@ class FleetIT {
             sub.publish("spBv1.0/STATE/scada", "{\"online\":true,\"timestamp\":" + (t + 2) + "}", true);
             Message again = sub.await(mark, "NBIRTH of p once scada is back", m -> m.is("NBIRTH", "p"));
             assertNotEquals(bdSeq, again.metric("bdSeq"), again.toString());
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    // the next one still closes
+                }
+            }
+        }
+    }
+
+    /**
+     * A bounded outbox while offline: the broker stops, a module is restarted (its restart count
+     * changes), the node records it; the broker comes back, and after the new birth (which carries
+     * the current values) the change arrives as an NDATA whose metric is historical, stamped with
+     * when it was seen (before that birth). A primary host gates the birth, so the subscriber is
+     * there before it, however quickly the node reconnects.
+     */
+    @Test
+    void aChangeWhileTheBrokerIsDownArrivesAfterTheRebirthAsHistoricalData() throws Exception {
+        Needs.that(Mosquitto.binary() != null, "mosquitto is not installed (apt-get install mosquitto): FleetIT runs its own broker");
+        List<AutoCloseable> open = new ArrayList<>();
+        try (Mosquitto broker = new Mosquitto(Files.createDirectory(tmp.resolve("broker")))) {
+            broker.start();
+            SparkplugSubscriber sub = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
+            open.add(sub);
+            HostSession host = host("o", broker, "primary.host.id=scada\n");
+            open.add(host);
+            long t = System.currentTimeMillis();
+            sub.publish("spBv1.0/STATE/scada", "{\"online\":true,\"timestamp\":" + t + "}", true);
+            Message birth = sub.await("NBIRTH of o", m -> m.is("NBIRTH", "o"));
+            assertEquals(0, birth.metric("Modules/scull/Restarts"), birth.toString());
+
+            // the broker goes (no persistence: the retained STATE goes with it); a restart while it is away
+            sub.close();
+            open.remove(sub);
+            broker.stop();
+            long before = System.currentTimeMillis();
+            assertEquals("scull: restarted", host.run("dev:restart scull").strip());
+            host.until("dev:dmesg", o -> o.lines().anyMatch(l -> l.contains("fleet: offline: ")
+                    && l.contains("Modules/scull/Restarts=1") && l.contains("kept for after the next birth")));
+
+            // back: a new session, births with the values of now, then what was kept, as historical data
+            broker.start();
+            SparkplugSubscriber again = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
+            open.add(again);
+            again.publish("spBv1.0/STATE/scada", "{\"online\":true,\"timestamp\":" + (t + 1) + "}", true);
+            Message reborn = again.await("NBIRTH of o after the broker came back", m -> m.is("NBIRTH", "o"));
+            assertNotEquals(birth.metric("bdSeq"), reborn.metric("bdSeq"), "a new session");
+            assertEquals(1, reborn.metric("Modules/scull/Restarts"), "the birth carries the current value: " + reborn);
+            Message kept = again.await("NDATA of o with the restart seen while offline",
+                    m -> m.is("NDATA", "o") && m.metricNamed("Modules/scull/Restarts") != null);
+            org.eclipse.tahu.message.model.Metric r = kept.metricNamed("Modules/scull/Restarts");
+            assertEquals(1, r.getValue(), kept.toString());
+            assertEquals(Boolean.TRUE, r.getIsHistorical(), "kept data is historical: " + kept);
+            long seen = r.getTimestamp().getTime();
+            assertTrue(seen >= before && seen <= reborn.payload().getTimestamp().getTime(),
+                    "stamped when it was seen, before the birth: " + seen + " vs " + before + ".."
+                    + reborn.payload().getTimestamp().getTime());
+            assertTrue(host.run("dev:dmesg").contains("NDATA of what changed while offline sent, as historical"));
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    // the next one still closes
+                }
+            }
+        }
+    }
+
+    /**
+     * Several brokers: {@code broker.url} lists one that refuses connections (a port nobody listens
+     * on) before the real one; the node goes on to the second within the same attempt and is
+     * born there, and says so.
+     */
+    @Test
+    void aBrokerListIsTriedInOrderPastOneThatRefuses() throws Exception {
+        Needs.that(Mosquitto.binary() != null, "mosquitto is not installed (apt-get install mosquitto): FleetIT runs its own broker");
+        int refusing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing = s.getLocalPort(); // closed again: a connection there is refused
+        }
+        String first = "tcp://127.0.0.1:" + refusing;
+        List<AutoCloseable> open = new ArrayList<>();
+        try (Mosquitto broker = new Mosquitto(Files.createDirectory(tmp.resolve("broker")))) {
+            broker.start();
+            SparkplugSubscriber sub = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
+            open.add(sub);
+            HostSession host = hostAt(Files.createDirectory(tmp.resolve("host-m")), "m", first + "," + broker.url(), "");
+            open.add(host);
+            Message birth = sub.await("NBIRTH of m", m -> m.is("NBIRTH", "m"));
+            assertEquals(0L, birth.payload().getSeq());
+            String log = host.until("dev:dmesg", o -> o.contains("fleet: online at " + broker.url() + " as "));
+            assertTrue(log.contains("fleet: connecting to " + first + "," + broker.url()), log);
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {

@@ -53,6 +53,16 @@ final class SparkplugSubscriber implements AutoCloseable {
             return null;
         }
 
+        /** The metric itself (its timestamp, its is_historical flag), or null. */
+        Metric metricNamed(String name) {
+            for (Metric m : payload.getMetrics()) {
+                if (name.equals(m.getName())) {
+                    return m;
+                }
+            }
+            return null;
+        }
+
         MetricDataType type(String name) {
             for (Metric m : payload.getMetrics()) {
                 if (name.equals(m.getName())) {

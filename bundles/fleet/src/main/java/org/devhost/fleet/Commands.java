@@ -14,12 +14,14 @@ import org.devhost.fleet.proto.SparkplugB.Payload.Metric;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.ModuleManager;
+import org.devhost.kernel.ModuleParameters;
 import org.devhost.kernel.ModuleStatus;
 
 /**
- * Node commands (NCMD) that act on modules, run through the kernel's {@link ModuleManager}, the
+ * Node commands (NCMD) that act on modules, run through the kernel's {@link ModuleManager} (the
  * same code path, checks and errno as {@code dev:insmod}, {@code dev:rmmod} and {@code
- * dev:restart}. A command's value is the words those shell commands take:
+ * dev:restart}) and its {@link ModuleParameters} (the service the web console's parameter form and
+ * {@code insmod m p=v} use). A command's value is the words those shell commands take:
  *
  * <ul>
  *   <li>{@value Payloads#LOAD}: {@code --sha256 HEX URL [name=value]...}. The pin is required for
@@ -27,6 +29,10 @@ import org.devhost.kernel.ModuleStatus;
  *       and a jar is code the host runs.
  *   <li>{@value Payloads#UNLOAD}: {@code [-f] NAME}.
  *   <li>{@value Payloads#RESTART}: {@code NAME}.
+ *   <li>{@value Payloads#SET}: {@code MODULE name=value...}: all or none, through {@link
+ *       ModuleParameters#set}; EINVAL for a value that does not fit, EPERM for a read-only
+ *       parameter of a loaded module, ENOENT for no such module. A value is one word (no blanks),
+ *       as at {@code dev:insmod}.
  * </ul>
  *
  * <p>Each outcome is one JSON line ({@link #outcome}) handed to the result sink, which the session
@@ -39,11 +45,14 @@ final class Commands implements AutoCloseable {
     static final int QUEUE = 8;
 
     private final ModuleManager modules;
+    private final ModuleParameters parameters;
     private final Consumer<String> results;
     private final ThreadPoolExecutor thread;
 
-    Commands(ModuleManager modules, Consumer<String> results, String threadName) {
+    /** @param parameters the kernel's parameters service, or null: {@value Payloads#SET} is then ENODEV */
+    Commands(ModuleManager modules, ModuleParameters parameters, Consumer<String> results, String threadName) {
         this.modules = modules;
+        this.parameters = parameters;
         this.results = results;
         this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
             Thread t = new Thread(r, threadName);
@@ -70,7 +79,8 @@ final class Commands implements AutoCloseable {
         List<Request> out = new ArrayList<>();
         for (Metric m : p.getMetricsList()) {
             String name = m.getName();
-            if (name.equals(Payloads.LOAD) || name.equals(Payloads.UNLOAD) || name.equals(Payloads.RESTART)) {
+            if (name.equals(Payloads.LOAD) || name.equals(Payloads.UNLOAD) || name.equals(Payloads.RESTART)
+                    || name.equals(Payloads.SET)) {
                 out.add(new Request(name.substring("Node Control/".length()), m.hasStringValue() ? m.getStringValue() : null,
                         id == null || id.isEmpty() ? null : id));
             }
@@ -123,6 +133,7 @@ final class Commands implements AutoCloseable {
                     modules.restart(words.get(0));
                     yield outcome(r, words.get(0), null);
                 }
+                case "Set Parameters" -> outcome(r, set(words), null);
                 default -> throw new KernelException(Errno.EINVAL, "unknown command " + r.command());
             };
         } catch (KernelException e) {
@@ -159,6 +170,26 @@ final class Commands implements AutoCloseable {
             parameters.put(p.substring(0, eq), p.substring(eq + 1));
         }
         return modules.load(jar, parameters, sha256);
+    }
+
+    /** {@code MODULE name=value...}: checked here for its shape, then by the kernel (all or none); the module's name. */
+    private String set(List<String> words) {
+        if (words.size() < 2) {
+            throw new KernelException(Errno.EINVAL, "Set Parameters takes MODULE name=value...");
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String p : words.subList(1, words.size())) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new KernelException(Errno.EINVAL, "parameter '" + p + "' is not name=value");
+            }
+            values.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        if (parameters == null) {
+            throw new KernelException(Errno.ENODEV, "the kernel's module parameters service is not running");
+        }
+        parameters.set(words.get(0), values);
+        return words.get(0);
     }
 
     private static List<String> words(String s) {

@@ -7,11 +7,17 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
  * The MQTT CONNECT options an edge node and a host application share: a clean session (the
  * specification's rule for both), no automatic reconnect (each CONNECT needs a new Will: the edge
  * node's next bdSeq, the host application's new STATE timestamp), keep-alive and timeout, the user
- * name and the password read now, and over {@code ssl://} the TLS files read now. The caller adds
- * its Will. Stateless.
+ * name and the password read now, and over {@code ssl://} the TLS files read now; with several
+ * brokers, Paho's {@code serverURIs} in the configured order (one CONNECT tries each in turn until
+ * one takes it). The caller adds its Will. Stateless.
  */
 final class Connect {
     private Connect() {}
+
+    /** How long one CONNECT may take at most: the configured timeout for each broker it may try, and a second. */
+    static long connectBoundMillis(Settings s) {
+        return s.connectTimeoutSeconds() * 1000L * s.brokerUrls().size() + 1000;
+    }
 
     /** @throws IOException when the password or a TLS file is refused (the message names the setting) */
     static MqttConnectOptions options(Settings s) throws IOException {
@@ -20,6 +26,9 @@ final class Connect {
         o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(s.keepAliveSeconds());
         o.setConnectionTimeout(s.connectTimeoutSeconds());
+        if (s.brokerUrls().size() > 1) {
+            o.setServerURIs(s.brokerUrls().toArray(String[]::new));
+        }
         if (s.username() != null) {
             o.setUserName(s.username());
         }

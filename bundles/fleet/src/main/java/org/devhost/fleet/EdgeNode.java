@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.ModuleManager;
+import org.devhost.kernel.ModuleParameters;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Activate;
@@ -40,7 +41,8 @@ public final class EdgeNode implements EventHandler {
     private final Session session;
 
     @Activate
-    public EdgeNode(@Reference ModuleManager modules, @Reference(service = LoggerFactory.class) Logger log,
+    public EdgeNode(@Reference ModuleManager modules, @Reference ModuleParameters parameters,
+            @Reference(service = LoggerFactory.class) Logger log,
             BundleContext context, FleetConfig config) {
         this.log = log;
         Settings settings;
@@ -53,7 +55,7 @@ public final class EdgeNode implements EventHandler {
         }
         String version = String.valueOf(FrameworkUtil.getBundle(ModuleManager.class) != null
                 ? FrameworkUtil.getBundle(ModuleManager.class).getVersion() : context.getBundle().getVersion());
-        this.session = new Session(settings, new HostView(context, modules), modules, log, version);
+        this.session = new Session(settings, new HostView(context, modules), modules, parameters, log, version);
         session.start();
     }
 

@@ -13,7 +13,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                 + " as a Sparkplug device, module states, and node commands (rebirth, load, unload, restart).")
 public @interface FleetConfig {
     @AttributeDefinition(name = "Broker URL", description = "The MQTT broker, tcp://HOST:PORT, or ssl://HOST:PORT"
-            + " for TLS (the broker's certificate checked against tls.ca.file and its host name). Required.")
+            + " for TLS (the broker's certificate checked against tls.ca.file and its host name); or several of one"
+            + " kind, comma-separated, tried in that order. Required.")
     String broker_url() default "";
 
     @AttributeDefinition(name = "Group id", description = "The Sparkplug group id: the second level of every topic."

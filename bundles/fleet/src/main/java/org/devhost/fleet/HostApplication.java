@@ -45,7 +45,8 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(service = HostApplication.class, configurationPid = HostApplication.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true, property = {
                 "osgi.command.scope=fleet", "osgi.command.function=ls", "osgi.command.function=devices",
-                "osgi.command.function=insmod", "osgi.command.function=rmmod", "osgi.command.function=restart"})
+                "osgi.command.function=insmod", "osgi.command.function=rmmod", "osgi.command.function=restart",
+                "osgi.command.function=set"})
 @Designate(ocd = FleetHostConfig.class)
 public final class HostApplication {
     static final String PID = "org.devhost.fleet.host";
@@ -188,6 +189,27 @@ public final class HostApplication {
             @Descriptor("the module's name") String module,
             @Descriptor("edge node ids (or --all)") String... nodes) {
         return send("Restart Module", module, all, nodes, timeout);
+    }
+
+    @Descriptor("set a module's parameters on edge nodes (all or none on each, as the kernel checks them); one line per node")
+    public String set(
+            @Descriptor("every edge node online now")
+            @Parameter(names = {"--all"}, presentValue = "true", absentValue = "false") boolean all,
+            @Descriptor("seconds to wait for each node's answer (default: command.timeout.s)")
+            @Parameter(names = {"--timeout"}, absentValue = "0") int timeout,
+            @Descriptor("the module's name") String module,
+            @Descriptor("name=value... then the edge node ids (or --all)") String... words) {
+        // the leading words with '=' are parameters, the rest nodes (an id with '=' is reached with --all)
+        int n = 0;
+        while (n < words.length && words[n].indexOf('=') > 0) {
+            n++;
+        }
+        if (n == 0) {
+            throw new KernelException(Errno.EINVAL, "fleet:set takes MODULE name=value... NODE... (or --all): no name=value given");
+        }
+        String[] nodes = java.util.Arrays.copyOfRange(words, n, words.length);
+        return send("Set Parameters", module + " " + String.join(" ", java.util.Arrays.copyOfRange(words, 0, n)), all, nodes,
+                timeout);
     }
 
     /**

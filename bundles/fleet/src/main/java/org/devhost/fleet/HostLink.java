@@ -151,7 +151,7 @@ final class HostLink implements Runnable {
         restate = false;
         long t = System.currentTimeMillis();
         stateTimestamp = t;
-        MqttAsyncClient c = new MqttAsyncClient(settings.brokerUrl(), "devhost-host:" + settings.node(), new MemoryPersistence());
+        MqttAsyncClient c = new MqttAsyncClient(settings.brokerUrls().get(0), "devhost-host:" + settings.node(), new MemoryPersistence());
         client = c;
         c.setCallback(new MqttCallback() {
             @Override
@@ -172,12 +172,12 @@ final class HostLink implements Runnable {
         o.setMaxInflight(1000); // commands to a whole fleet at once
         o.setWill(stateTopic, Json.state(false, t).getBytes(StandardCharsets.UTF_8), 1, true);
         log.info("fleet host: connecting to {} as host application {}", settings.brokerUrl(), settings.node());
-        await(c.connect(o), settings.connectTimeoutSeconds() * 1000L + 1000);
+        await(c.connect(o), Connect.connectBoundMillis(settings));
         await(c.subscribe(new String[] {groupPrefix + "#", stateTopic}, new int[] {1, 1}), OP_TIMEOUT_MS);
         await(c.publish(stateTopic, Json.state(true, t).getBytes(StandardCharsets.UTF_8), 1, true), OP_TIMEOUT_MS);
         online = true;
         backoff.reset();
-        log.info("fleet host: online at {} as {}, following group {}", settings.brokerUrl(), stateTopic, settings.group());
+        log.info("fleet host: online at {} as {}, following group {}", c.getCurrentServerURI(), stateTopic, settings.group());
         while (true) {
             if (stopping) {
                 goodbye(c, t);

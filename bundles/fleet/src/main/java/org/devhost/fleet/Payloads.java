@@ -28,6 +28,7 @@ final class Payloads {
     static final String LOAD = "Node Control/Load Module";
     static final String UNLOAD = "Node Control/Unload Module";
     static final String RESTART = "Node Control/Restart Module";
+    static final String SET = "Node Control/Set Parameters";
     static final String REQUEST = "Node Control/Request Id";
     static final String RESULT = "Node Control/Result";
     static final String VERSION = "Properties/Devhost Version";
@@ -54,6 +55,7 @@ final class Payloads {
         p.addMetrics(string(LOAD, ""));
         p.addMetrics(string(UNLOAD, ""));
         p.addMetrics(string(RESTART, ""));
+        p.addMetrics(string(SET, ""));
         p.addMetrics(string(REQUEST, ""));
         p.addMetrics(string(RESULT, ""));
         p.addMetrics(string(VERSION, devhostVersion));

@@ -40,6 +40,12 @@ import org.osgi.service.log.Logger;
  * Each broker operation waits at most {@value #OP_TIMEOUT_MS} ms (a connect, the configured
  * timeout), after which the connection counts as lost.
  *
+ * <p>While there is no session (between connection attempts, or connected and waiting for the
+ * primary host) the thread still looks at the host and keeps what changed in the {@link Outbox},
+ * sent as historical NDATA after the next birth. With several brokers, one CONNECT tries them in
+ * order (Paho's {@code serverURIs}); a primary host offline on one makes the next attempt start at
+ * the one after it.
+ *
  * <p>{@code bdSeq} goes up by one (modulo 256) with every CONNECT, as the specification says; it
  * starts at a random value when the host starts, because the host keeps no state across starts
  * (its framework storage is emptied), and a Will of the previous run that arrives late must not
@@ -55,6 +61,8 @@ final class Session implements Runnable {
     /** ... and at most this often, however many events come (a crash loop must not flood the broker). */
     static final long MIN_SCAN_GAP_MS = 250;
     private static final long STOP_MS = 3000;
+    /** Looks with changes kept while there is no session (each one NDATA after the next birth); beyond it the oldest go. */
+    static final int OUTBOX = 128;
 
     private final Settings settings;
     private final Topics topics;
@@ -76,6 +84,9 @@ final class Session implements Runnable {
     private int bdSeq = ThreadLocalRandom.current().nextInt(256);
     private int seq;
     private Snapshot published;
+    private Snapshot recorded; // the host as the outbox last recorded it (null: as published)
+    private final Outbox outbox = new Outbox(OUTBOX);
+    private int nextServer; // the index in the broker list the next CONNECT starts at
     private Json.State primaryState; // the latest STATE of the primary host (its timestamp orders them)
     private boolean primaryOnline; // an online STATE came in this connection (a new one must hear it again)
     private boolean rebirth;
@@ -83,13 +94,14 @@ final class Session implements Runnable {
 
     private record Inbound(String topic, byte[] payload) {}
 
-    Session(Settings settings, HostView host, org.devhost.kernel.ModuleManager modules, Logger log, String devhostVersion) {
+    Session(Settings settings, HostView host, org.devhost.kernel.ModuleManager modules,
+            org.devhost.kernel.ModuleParameters parameters, Logger log, String devhostVersion) {
         this.settings = settings;
         this.topics = new Topics(settings.group(), settings.node());
         this.host = host;
         this.log = log;
         this.devhostVersion = devhostVersion;
-        this.commands = new Commands(modules, this::result, "devhost fleet commands");
+        this.commands = new Commands(modules, parameters, this::result, "devhost fleet commands");
         this.thread = new Thread(this, "devhost fleet");
         this.thread.setDaemon(true);
     }
@@ -155,7 +167,7 @@ final class Session implements Runnable {
             }
             long wait = backoff.next();
             log.warn("fleet: not connected to {}: {}; next try in {} ms", settings.brokerUrl(), why, wait);
-            pause(wait);
+            pauseRecording(wait);
         }
         log.info("fleet: stopped");
     }
@@ -165,7 +177,12 @@ final class Session implements Runnable {
         bdSeq = (bdSeq + 1) % 256;
         connectionLost = false;
         lost = null;
-        MqttAsyncClient c = new MqttAsyncClient(settings.brokerUrl(), "devhost:" + settings.group() + ":" + settings.node(),
+        List<String> urls = settings.brokerUrls();
+        List<String> order = new ArrayList<>(urls.size());
+        for (int i = 0; i < urls.size(); i++) {
+            order.add(urls.get((nextServer + i) % urls.size()));
+        }
+        MqttAsyncClient c = new MqttAsyncClient(order.get(0), "devhost:" + settings.group() + ":" + settings.node(),
                 new MemoryPersistence());
         client = c;
         c.setCallback(new MqttCallback() {
@@ -191,14 +208,19 @@ final class Session implements Runnable {
         });
         // a clean session, no automatic reconnect (each CONNECT needs a new Will: the next bdSeq), credentials, TLS
         MqttConnectOptions o = Connect.options(settings);
+        if (order.size() > 1) {
+            o.setServerURIs(order.toArray(String[]::new)); // from where the last walk left off (a primary host offline)
+        }
         o.setWill(topics.node("NDEATH"), Payloads.ndeath(bdSeq, System.currentTimeMillis()), 1, false);
         log.info("fleet: connecting to {} as {}/{} (bdSeq {})", settings.brokerUrl(), settings.group(), settings.node(), bdSeq);
-        await(c.connect(o), settings.connectTimeoutSeconds() * 1000L + 1000);
+        await(c.connect(o), Connect.connectBoundMillis(settings));
+        String server = c.getCurrentServerURI();
+        nextServer = 0; // a connection lost or refused later starts over at the first broker, the preferred one
         await(c.subscribe(topics.node("NCMD"), 1), OP_TIMEOUT_MS);
         if (settings.primaryHost() != null) {
             await(c.subscribe(Topics.state(settings.primaryHost()), 1), OP_TIMEOUT_MS);
             log.info("fleet: connected to {}; waiting for primary host {} to be online before the births",
-                    settings.brokerUrl(), settings.primaryHost());
+                    server, settings.primaryHost());
         }
         boolean born = false;
         rebirth = false;
@@ -216,7 +238,7 @@ final class Session implements Runnable {
             if (connectionLost) {
                 return "connection lost" + (lost != null ? " (" + lost + ")" : "");
             }
-            String ended = drainInbox(c, born);
+            String ended = drainInbox(c, born, server);
             if (ended != null) {
                 return ended;
             }
@@ -224,8 +246,9 @@ final class Session implements Runnable {
                 birth(c, host.read());
                 born = true;
                 backoff.reset();
-                log.info("fleet: online at {} as {}, bdSeq {}, {} devices", settings.brokerUrl(), topics.node("NBIRTH"),
+                log.info("fleet: online at {} as {}, bdSeq {}, {} devices", server, topics.node("NBIRTH"),
                         bdSeq, published.devices().size());
+                forward(c);
                 lastScan = System.nanoTime();
             } else if (born && rebirth) {
                 rebirth = false;
@@ -250,8 +273,12 @@ final class Session implements Runnable {
                 }
             }
             long sinceScan = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastScan);
-            if (born && (pending || sinceScan >= SCAN_MS) && sinceScan >= MIN_SCAN_GAP_MS) {
-                scan(c);
+            if ((pending || sinceScan >= SCAN_MS) && sinceScan >= MIN_SCAN_GAP_MS) {
+                if (born) {
+                    scan(c);
+                } else {
+                    record(); // connected, but no session yet (waiting for the primary host)
+                }
                 lastScan = System.nanoTime();
                 sinceScan = 0;
                 pending = false;
@@ -259,7 +286,7 @@ final class Session implements Runnable {
             // Sleep until something happens, the next regular look, or (when a change is waiting
             // inside the gap) the end of the gap.
             synchronized (signal) {
-                long wait = born && pending ? Math.max(1, MIN_SCAN_GAP_MS - sinceScan) : SCAN_MS;
+                long wait = pending ? Math.max(1, MIN_SCAN_GAP_MS - sinceScan) : SCAN_MS;
                 if (pending) {
                     woken = true; // still to look at, once the gap is over
                 }
@@ -277,7 +304,7 @@ final class Session implements Runnable {
     }
 
     /** Handles what arrived: commands and STATE; the reason to end the session, or null to go on. */
-    private String drainInbox(MqttAsyncClient c, boolean born) throws MqttException {
+    private String drainInbox(MqttAsyncClient c, boolean born, String server) throws MqttException {
         for (Inbound in; (in = inbox.poll()) != null;) {
             if (settings.primaryHost() != null && in.topic().equals(Topics.state(settings.primaryHost()))) {
                 Json.State s = Json.state(new String(in.payload(), StandardCharsets.UTF_8));
@@ -292,10 +319,13 @@ final class Session implements Runnable {
                 primaryOnline = s.online();
                 if (s.online()) {
                     log.info("fleet: primary host {} is online", settings.primaryHost());
-                } else if (born) {
-                    // the specification: publish NDEATH, disconnect, and start over
-                    goodbye(c, true);
-                    return "primary host " + settings.primaryHost() + " went offline";
+                } else if (born || settings.brokerUrls().size() > 1) {
+                    // the specification: publish NDEATH, disconnect, and start over at the next broker of the list
+                    // (with several, even before a birth: the primary host is not on this one)
+                    goodbye(c, born);
+                    nextServer = (settings.brokerUrls().indexOf(server) + 1) % settings.brokerUrls().size();
+                    return "primary host " + settings.primaryHost() + (born ? " went offline" : " is offline") + " on " + server
+                            + (settings.brokerUrls().size() > 1 ? "; next broker " + settings.brokerUrls().get(nextServer) : "");
                 }
                 continue;
             }
@@ -334,6 +364,58 @@ final class Session implements Runnable {
             publish(c, topics.device("DBIRTH", d.getKey()), Payloads.dbirth(d.getValue(), nextSeq(), t), 0);
         }
         published = now;
+        recorded = null;
+    }
+
+    /**
+     * While there is no session: what changed in the modules' metrics since they were last
+     * published (or recorded) goes to the outbox, stamped now; modules loaded or unloaded
+     * meanwhile are the next birth's to declare, so only modules known on both sides count.
+     */
+    private void record() {
+        if (published == null) {
+            return; // never born: the first birth tells everything
+        }
+        Snapshot base = recorded != null ? recorded : published;
+        Snapshot now = host.read();
+        Map<String, HostView.ModuleView> both = new java.util.TreeMap<>(now.modules());
+        both.keySet().retainAll(base.modules().keySet());
+        List<Metric> changed = Payloads.changed(base.modules(), both);
+        if (!changed.isEmpty()) {
+            outbox.add(System.currentTimeMillis(), changed);
+            log.info("fleet: offline: {} kept for after the next birth ({} waiting{})", describe(changed), outbox.size(),
+                    outbox.dropped() > 0 ? ", " + outbox.dropped() + " oldest dropped" : "");
+        }
+        recorded = now;
+    }
+
+    /** After a new session's births: what the outbox kept, oldest first, as historical NDATA. */
+    private void forward(MqttAsyncClient c) throws MqttException {
+        if (outbox.size() == 0) {
+            return;
+        }
+        int dropped = outbox.dropped();
+        java.util.Set<String> declared = new java.util.HashSet<>();
+        for (HostView.ModuleView m : published.modules().values()) {
+            for (Metric x : Payloads.module(m)) {
+                declared.add(x.getName());
+            }
+        }
+        List<Outbox.Entry> entries = outbox.take(declared);
+        for (Outbox.Entry e : entries) {
+            publish(c, topics.node("NDATA"), Payloads.ndata(e.metrics(), nextSeq(), System.currentTimeMillis()), 0);
+        }
+        log.info("fleet: {} NDATA of what changed while offline sent, as historical{}", entries.size(),
+                dropped > 0 ? "; " + dropped + " older looks were dropped (more than " + OUTBOX + ")" : "");
+    }
+
+    private static String describe(List<Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        for (Metric m : metrics) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(m.getName()).append('=')
+                    .append(m.hasStringValue() ? m.getStringValue() : String.valueOf(m.getIntValue()));
+        }
+        return sb.toString();
     }
 
     /**
@@ -420,20 +502,47 @@ final class Session implements Runnable {
         }
     }
 
-    /** Waits {@code millis} unless the node stops first. */
-    private void pause(long millis) {
+    /**
+     * Waits {@code millis} between connection attempts unless the node stops first, looking at the
+     * host meanwhile (at each event, at least every {@value #SCAN_MS} ms, never twice within
+     * {@value #MIN_SCAN_GAP_MS} ms) so that what changes while offline reaches the outbox.
+     */
+    private void pauseRecording(long millis) {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        synchronized (signal) {
-            long left;
-            while (!stopping && (left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())) > 0) {
-                try {
-                    signal.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+        long lastLook = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(SCAN_MS);
+        while (!stopping) {
+            long sinceLook = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastLook);
+            boolean look;
+            synchronized (signal) {
+                look = (woken && sinceLook >= MIN_SCAN_GAP_MS) || sinceLook >= SCAN_MS;
+                if (look) {
+                    woken = false;
                 }
             }
-            woken = false;
+            if (look) {
+                try {
+                    record();
+                } catch (RuntimeException e) {
+                    log.warn("fleet: offline look at the host failed: {}", e.toString());
+                }
+                lastLook = System.nanoTime();
+                sinceLook = 0;
+            }
+            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (left <= 0) {
+                return;
+            }
+            synchronized (signal) {
+                long wait = Math.min(left, woken ? Math.max(1, MIN_SCAN_GAP_MS - sinceLook) : SCAN_MS - sinceLook);
+                if (!stopping && wait > 0) {
+                    try {
+                        signal.wait(wait);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
         }
     }
 

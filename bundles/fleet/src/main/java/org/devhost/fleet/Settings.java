@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,7 +17,8 @@ import java.util.Set;
  * sentence naming the setting and what it takes, so a wrong {@code .cfg} is reported in the kernel
  * log rather than half applied. Immutable.
  *
- * @param brokerUrl {@code tcp://host:port} or {@code ssl://host:port}
+ * @param brokerUrl {@code tcp://host:port} or {@code ssl://host:port}, or several of one kind,
+ *     comma-separated (no blanks), tried in that order ({@link #brokerUrls})
  * @param group the Sparkplug group id
  * @param node the edge node id; for a host application, its host id
  * @param username the MQTT user name, or null
@@ -55,18 +58,36 @@ record Settings(String brokerUrl, String group, String node, String username, Pa
         String url = brokerUrl.trim();
         if (url.isEmpty()) {
             throw new IllegalArgumentException("broker.url is not set: give the MQTT broker as tcp://HOST:PORT or"
-                    + " ssl://HOST:PORT");
+                    + " ssl://HOST:PORT (or several, comma-separated, tried in order)");
         }
-        boolean ssl;
-        try {
-            URI u = new URI(url);
-            if (!("tcp".equals(u.getScheme()) || "ssl".equals(u.getScheme())) || u.getHost() == null || u.getPort() <= 0) {
-                throw new IllegalArgumentException("broker.url '" + url + "' is not tcp://HOST:PORT or ssl://HOST:PORT");
+        List<String> urls = new ArrayList<>();
+        String scheme = null;
+        for (String one : url.split(",")) {
+            String u1 = one.trim();
+            if (u1.isEmpty()) {
+                throw new IllegalArgumentException("broker.url '" + url + "' has an empty entry between its commas");
             }
-            ssl = "ssl".equals(u.getScheme());
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("broker.url '" + url + "' is not a URL: " + e.getMessage());
+            try {
+                URI u = new URI(u1);
+                if (!("tcp".equals(u.getScheme()) || "ssl".equals(u.getScheme())) || u.getHost() == null || u.getPort() <= 0) {
+                    throw new IllegalArgumentException("broker.url '" + u1 + "' is not tcp://HOST:PORT or ssl://HOST:PORT");
+                }
+                // one TLS setting serves every broker: Paho refuses an SSL socket factory for tcp:// (and the reverse)
+                if (scheme != null && !scheme.equals(u.getScheme())) {
+                    throw new IllegalArgumentException("broker.url mixes tcp:// and ssl:// ('" + url + "'): give brokers"
+                            + " of one kind");
+                }
+                scheme = u.getScheme();
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("broker.url '" + u1 + "' is not a URL: " + e.getMessage());
+            }
+            if (urls.contains(u1)) {
+                throw new IllegalArgumentException("broker.url names " + u1 + " twice");
+            }
+            urls.add(u1);
         }
+        boolean ssl = "ssl".equals(scheme);
+        url = String.join(",", urls);
         String group = groupId.trim();
         check("group.id", group);
         check(nodeSetting, node);
@@ -102,6 +123,11 @@ record Settings(String brokerUrl, String group, String node, String username, Pa
     private static Path path(String setting) {
         String s = setting == null ? "" : setting.trim();
         return s.isEmpty() ? null : Path.of(s);
+    }
+
+    /** The brokers, in the order to try them: one, or what {@code broker.url} listed. */
+    List<String> brokerUrls() {
+        return List.of(brokerUrl.split(","));
     }
 
     /** Whether the broker is reached over TLS ({@code ssl://}). */

@@ -15,6 +15,7 @@ import org.devhost.fleet.proto.SparkplugB.Payload;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.devhost.kernel.ModuleManager;
+import org.devhost.kernel.ModuleParameters;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,13 +39,22 @@ class CommandsTest {
                 return null;
             });
 
+    private final ModuleParameters params = (ModuleParameters) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {ModuleParameters.class}, (proxy, method, args) -> {
+                calls.add(method.getName() + (args == null ? List.of() : List.of(args)));
+                if (failWith != null) {
+                    throw failWith;
+                }
+                return null;
+            });
+
     private static Commands.Request request(String command, String argument) {
         return new Commands.Request(command, argument, "r1");
     }
 
     @Test
     void aLoadPassesTheJarItsPinAndItsParametersToTheModuleManager() {
-        Commands c = new Commands(modules, r -> {}, "t");
+        Commands c = new Commands(modules, params, r -> {}, "t");
         String out = c.run(request("Load Module", " --sha256 abc  http://h/x.jar my_i32=7 "));
         assertEquals(List.of("load[http://h/x.jar, {my_i32=7}, abc]"), calls);
         assertEquals("{\"request\":\"r1\",\"command\":\"Load Module\",\"argument\":\" --sha256 abc  http://h/x.jar my_i32=7 \","
@@ -54,7 +64,7 @@ class CommandsTest {
 
     @Test
     void aLoadWithoutAPinIsRefusedBeforeTheModuleManagerIsAsked() {
-        Commands c = new Commands(modules, r -> {}, "t");
+        Commands c = new Commands(modules, params, r -> {}, "t");
         String out = c.run(request("Load Module", "/opt/x.jar"));
         assertTrue(out.contains("\"result\":\"EACCES\""), out);
         assertTrue(calls.isEmpty(), "nothing loaded: " + calls);
@@ -66,7 +76,7 @@ class CommandsTest {
 
     @Test
     void unloadAndRestartTakeTheShellsWords() {
-        Commands c = new Commands(modules, r -> {}, "t");
+        Commands c = new Commands(modules, params, r -> {}, "t");
         assertTrue(c.run(request("Unload Module", "-f scull")).contains("\"result\":\"ok\",\"module\":\"scull\""));
         c.run(request("Unload Module", "scull"));
         c.run(request("Restart Module", "faulty"));
@@ -78,9 +88,25 @@ class CommandsTest {
     }
 
     @Test
+    void setParametersGoesToTheParametersServiceAllAtOnce() {
+        Commands c = new Commands(modules, params, r -> {}, "t");
+        String out = c.run(request("Set Parameters", " rust_module_parameters  my_i32=7 my_str=x=y "));
+        assertEquals(List.of("set[rust_module_parameters, {my_i32=7, my_str=x=y}]"), calls);
+        assertTrue(out.contains("\"result\":\"ok\",\"module\":\"rust_module_parameters\""), out);
+        assertTrue(c.run(request("Set Parameters", "rust_module_parameters")).contains("\"result\":\"EINVAL\""), "no value");
+        assertTrue(c.run(request("Set Parameters", "m =1")).contains("\"result\":\"EINVAL\""), "no name");
+        assertEquals(1, calls.size(), "nothing set for a malformed command: " + calls);
+        failWith = new KernelException(Errno.EPERM, "parameter 'my_bool' of rust_module_parameters is read-only while it is loaded");
+        out = c.run(request("Set Parameters", "rust_module_parameters my_bool=n"));
+        assertTrue(out.contains("\"result\":\"EPERM\",\"message\":\"parameter 'my_bool'"), out);
+        assertTrue(new Commands(modules, null, r -> {}, "t").run(request("Set Parameters", "m a=1")).contains("\"result\":\"ENODEV\""));
+        c.close();
+    }
+
+    @Test
     void theModuleManagersErrnoAndMessageAreTheResult() {
         failWith = new KernelException(Errno.EBUSY, "Module scull is in use");
-        Commands c = new Commands(modules, r -> {}, "t");
+        Commands c = new Commands(modules, params, r -> {}, "t");
         String out = c.run(request("Unload Module", "scull"));
         assertTrue(out.contains("\"result\":\"EBUSY\",\"message\":\"Module scull is in use: Device or resource busy (EBUSY)\""), out);
         c.close();
@@ -94,10 +120,12 @@ class CommandsTest {
                 .addMetrics(Payloads.bool(Payloads.REBIRTH, true))
                 .addMetrics(Payloads.string("Something/Else", "x"))
                 .addMetrics(Payloads.int32(Payloads.RESTART, 3))
+                .addMetrics(Payloads.string(Payloads.SET, "scull scull_quantum=100"))
                 .build();
         assertTrue(Commands.rebirth(p));
         assertEquals(List.of(new Commands.Request("Unload Module", "-f scull", "job-7"),
-                new Commands.Request("Restart Module", null, "job-7")), Commands.requests(p));
+                new Commands.Request("Restart Module", null, "job-7"),
+                new Commands.Request("Set Parameters", "scull scull_quantum=100", "job-7")), Commands.requests(p));
         assertFalse(Commands.rebirth(Payload.newBuilder().addMetrics(Payloads.bool(Payloads.REBIRTH, false)).build()));
     }
 
@@ -112,7 +140,7 @@ class CommandsTest {
                     return null;
                 });
         BlockingQueue<String> results = new ArrayBlockingQueue<>(64);
-        Commands c = new Commands(slow, results::add, "t");
+        Commands c = new Commands(slow, null, results::add, "t");
         c.submit(request("Restart Module", "m0"));
         assertTrue(running.await(30, TimeUnit.SECONDS), "the first command runs");
         for (int i = 1; i <= Commands.QUEUE; i++) {

@@ -51,6 +51,25 @@ class SettingsTest {
     }
 
     @Test
+    void severalBrokersAreACommaSeparatedListOfOneKindTriedInOrder() throws Exception {
+        Settings s = Settings.of(config(Map.of("broker_url", " tcp://a:1883 , tcp://b:1883,tcp://c:1")), "h");
+        assertEquals(java.util.List.of("tcp://a:1883", "tcp://b:1883", "tcp://c:1"), s.brokerUrls());
+        assertEquals("tcp://a:1883,tcp://b:1883,tcp://c:1", s.brokerUrl());
+        assertArrayEquals(new String[] {"tcp://a:1883", "tcp://b:1883", "tcp://c:1"}, Connect.options(s).getServerURIs());
+        assertEquals(3 * 10_000 + 1000, Connect.connectBoundMillis(s), "each broker may take the connect timeout");
+        assertNull(Connect.options(Settings.of(config(Map.of("broker_url", "tcp://a:1")), "h")).getServerURIs(),
+                "one broker: Paho's own URI");
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Settings.of(config(Map.of("broker_url", "tcp://a:1,ssl://b:2")), "h")).getMessage().contains("mixes"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Settings.of(config(Map.of("broker_url", "tcp://a:1,,tcp://b:2")), "h")).getMessage().contains("empty entry"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Settings.of(config(Map.of("broker_url", "tcp://a:1,tcp://a:1")), "h")).getMessage().contains("twice"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Settings.of(config(Map.of("broker_url", "tcp://a:1,b:2")), "h")).getMessage().contains("'b:2'"));
+    }
+
+    @Test
     void thePasswordComesFromAFileOnlyTheHostUserMayRead() throws Exception {
         Path file = tmp.resolve("pw");
         Files.writeString(file, "s3cret\n");
