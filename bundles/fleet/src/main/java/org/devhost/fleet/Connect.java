@@ -42,4 +42,32 @@ final class Connect {
         }
         return o;
     }
+
+    /**
+     * Waits for {@code token} at most {@code millis}, in slices of 200 ms, so that a reason to give
+     * up ({@code giveUp} answers it, or null to go on: the node stopping, the connection lost) is
+     * seen within one.
+     *
+     * @throws MqttException when the operation failed, timed out, or there was a reason to give up
+     */
+    static void await(org.eclipse.paho.client.mqttv3.IMqttToken token, long millis, java.util.function.Supplier<String> giveUp)
+            throws org.eclipse.paho.client.mqttv3.MqttException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            try {
+                token.waitForCompletion(200);
+                return;
+            } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+                if (e.getReasonCode() != org.eclipse.paho.client.mqttv3.MqttException.REASON_CODE_CLIENT_TIMEOUT) {
+                    throw e;
+                }
+            }
+            String why = giveUp.get();
+            if (why != null || System.nanoTime() - end > 0) {
+                throw new org.eclipse.paho.client.mqttv3.MqttException(
+                        org.eclipse.paho.client.mqttv3.MqttException.REASON_CODE_CLIENT_TIMEOUT,
+                        new IOException(why != null ? why : "no answer within " + millis + " ms"));
+            }
+        }
+    }
 }

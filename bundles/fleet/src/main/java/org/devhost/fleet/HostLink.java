@@ -269,21 +269,7 @@ final class HostLink implements Runnable {
     }
 
     private void await(IMqttToken token, long millis) throws MqttException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (true) {
-            try {
-                token.waitForCompletion(200);
-                return;
-            } catch (MqttException e) {
-                if (e.getReasonCode() != MqttException.REASON_CODE_CLIENT_TIMEOUT) {
-                    throw e;
-                }
-            }
-            if (stopping || connectionLost || System.nanoTime() - end > 0) {
-                throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT,
-                        new IOException(stopping ? "stopping" : connectionLost ? "connection lost" : "no answer within " + millis + " ms"));
-            }
-        }
+        Connect.await(token, millis, () -> stopping ? "stopping" : connectionLost ? "connection lost" : null);
     }
 
     private void pause(long millis) {

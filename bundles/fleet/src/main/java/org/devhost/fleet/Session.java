@@ -479,27 +479,8 @@ final class Session implements Runnable {
         }
     }
 
-    /**
-     * Waits for {@code token} at most {@code millis}, in slices, so a stop is seen within one.
-     *
-     * @throws MqttException when the operation failed, timed out, or the node is stopping
-     */
     private void await(IMqttToken token, long millis) throws MqttException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (true) {
-            try {
-                token.waitForCompletion(200);
-                return;
-            } catch (MqttException e) {
-                if (e.getReasonCode() != MqttException.REASON_CODE_CLIENT_TIMEOUT) {
-                    throw e;
-                }
-            }
-            if (stopping || connectionLost || System.nanoTime() - end > 0) {
-                throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT,
-                        new IOException(stopping ? "stopping" : connectionLost ? "connection lost" : "no answer within " + millis + " ms"));
-            }
-        }
+        Connect.await(token, millis, () -> stopping ? "stopping" : connectionLost ? "connection lost" : null);
     }
 
     /**

@@ -174,6 +174,8 @@ public final class FakeFramework {
         Map<String, Object> v = new HashMap<>(Map.of("module", module, "enabled", true, "fault_threshold", 5,
                 "fault_window_ms", 60_000L, "watchdog_ms", 0L, "max_restarts", 5, "restart_window_ms", 60_000L,
                 "backoff_initial_ms", 1L, "backoff_max_ms", 4L, "healthy_after_ms", 60_000L));
+        v.put("isolation", "");
+        v.put("isolation_heap", "");
         for (int i = 0; i < values.length; i += 2) {
             v.put((String) values[i], values[i + 1]);
         }

@@ -76,6 +76,10 @@ public final class ModuleManagerComponent implements ModuleManager {
         DriverJar driver = DriverJar.read(jar, sha256);
         // where it runs: the caller's --isolated, else the module's policy, else what its jar asks
         String[] policy = driver.moduleName().map(supervisor::isolation).orElse(new String[] {"", ""});
+        if (!List.of("", "process", "none").contains(policy[0])) {
+            throw new KernelException(Errno.EINVAL, jar + ": its supervision policy says isolation=" + policy[0]
+                    + ", which is none of process, none (or empty, for what the jar asks); fix the policy file in conf/");
+        }
         isolated = isolated || policy[0].equals("process") || (policy[0].isEmpty() && driver.asksForIsolation());
         if (isolated) {
             driver = driver.isolated(policy[1]);

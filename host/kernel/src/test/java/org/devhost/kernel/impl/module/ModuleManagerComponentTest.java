@@ -123,6 +123,9 @@ class ModuleManagerComponentTest {
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         mf.getMainAttributes().putValue("Bundle-SymbolicName", "org.devhost.drivers." + file);
         mf.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+        if (module != null) { // as bnd writes @KernelModule (the module manager reads it before installing)
+            mf.getMainAttributes().putValue("Provide-Capability", "devhost.module;devhost.module=" + module + ";license=GPL");
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JarOutputStream j = new JarOutputStream(out, mf)) {
             j.flush();
@@ -218,6 +221,18 @@ class ModuleManagerComponentTest {
             throw new BundleException("broken manifest");
         };
         assertEquals(Errno.EINVAL, errno(() -> mm.load(dup, null, null)));
+    }
+
+    @Test
+    void anIsolationPolicyThatIsNoneOfItsWordsIsRefusedBeforeAnythingIsInstalled() throws Exception {
+        start();
+        String jar = jar("scull", "scull");
+        sup.addPolicy(FakeFramework.policy("scull", "isolation", "proccess"));
+        KernelException e = assertThrows(KernelException.class, () -> mm.load(jar, Map.of("scull_quantum", "100"), null));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("isolation=proccess, which is none of process, none"), e.getMessage());
+        assertTrue(fw.bundles.stream().noneMatch(b -> "org.devhost.drivers.scull".equals(b.symbolicName)), "nothing installed");
+        assertTrue(params.calls.isEmpty(), "no parameters touched");
     }
 
     @Test
