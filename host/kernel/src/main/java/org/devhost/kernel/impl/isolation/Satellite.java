@@ -195,7 +195,9 @@ public final class Satellite implements Upstream, LogListener, Supervision {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addReader(LogReaderService reader) {
-        reader.addLogListener(this);
+        if (child) { // in the host this component is idle: no listener on every line the host logs
+            reader.addLogListener(this);
+        }
     }
 
     void removeReader(LogReaderService reader) {
