@@ -2,6 +2,7 @@ package org.devhost.itests;
 
 import static org.devhost.itests.SparkplugSubscriber.bool;
 import static org.devhost.itests.SparkplugSubscriber.string;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -21,6 +22,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.devhost.itests.SparkplugSubscriber.Message;
@@ -79,7 +81,16 @@ class FleetIT {
             broker.start();
             SparkplugSubscriber sub = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
             open.add(sub);
-            HostSession a = host("a", broker);
+            // host a also serves its devices as files: a driver keeps serving them while the broker is away
+            Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: host a's devfs is read during the broker's outage");
+            Path mountA = tmp.resolve("mnt-a/dev");
+            open.add(() -> { // closed after the host (the list closes last first)
+                if (Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mountA + " ")) {
+                    new ProcessBuilder("umount", "-l", mountA.toString()).start().waitFor(); // a host that was killed leaves its mount
+                }
+            });
+            HostSession a = hostAt(Files.createDirectory(tmp.resolve("host-a")), "a", broker.url(), "",
+                    "devhost.devfs.mount=" + mountA);
             open.add(a);
             HostSession b = host("b", broker);
             open.add(b);
@@ -153,7 +164,14 @@ class FleetIT {
             // the broker restarts: host a comes back by itself, with a new bdSeq
             sub.close();
             open.remove(sub);
+            int failedBefore = failedConnects(a.run("dev:dmesg"));
             broker.stop();
+            // a's attempt to reconnect has failed: it is offline, and its drivers serve as ever, nothing held up
+            a.until("dev:dmesg", o -> failedConnects(o) > failedBefore);
+            Process head = new ProcessBuilder("head", "-c", "4", mountA.resolve("zero").toString()).start();
+            assertTrue(head.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "a devfs read during the outage is answered");
+            assertArrayEquals(new byte[4], head.getInputStream().readAllBytes(), "four zero bytes from a's zero");
+            assertTrue(a.run("dev:hexdump -n 4 zero").contains("00 00 00 00"), "and the shell's read too");
             broker.start();
             SparkplugSubscriber again = new SparkplugSubscriber(broker.url(), "spBv1.0/" + GROUP + "/#");
             open.add(again);
@@ -424,7 +442,13 @@ class FleetIT {
         return hostAt(Files.createDirectory(tmp.resolve("host-" + node)), node, broker.url(), more);
     }
 
-    private static HostSession hostAt(Path own, String node, String brokerUrl, String more) throws Exception {
+    /** How many of a host's connection attempts have failed, as its log says. */
+    private static int failedConnects(String dmesg) {
+        return (int) Pattern.compile("fleet: not connected to ").matcher(dmesg).results().count();
+    }
+
+    /** @param args the host's arguments; without any, devfs is off */
+    private static HostSession hostAt(Path own, String node, String brokerUrl, String more, String... args) throws Exception {
         Path conf = Files.createDirectory(own.resolve("conf"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path part = Files.createTempFile(own, "part", ".tmp",
@@ -436,6 +460,6 @@ class FleetIT {
                 + "reconnect.initial.ms=100\n"
                 + "reconnect.max.ms=1000\n" + more);
         Files.move(part, conf.resolve("org.devhost.fleet.cfg"), StandardCopyOption.ATOMIC_MOVE);
-        return new HostSession(own, HostSession.ROOT, "devhost.devfs=off");
+        return new HostSession(own, HostSession.ROOT, args.length == 0 ? new String[] {"devhost.devfs=off"} : args);
     }
 }
