@@ -294,6 +294,14 @@ final class Child {
 
     /** Sends a request and waits for its answer: the child's value and data, or its errno. */
     Wire.Frame call(byte kind, byte[] payload) {
+        return call(kind, payload, null);
+    }
+
+    /**
+     * Sends a request whose payload ends with {@code data} (a write's bytes, sent from the buffer
+     * without a copy; null for none) and waits for its answer.
+     */
+    Wire.Frame call(byte kind, byte[] payload, java.nio.ByteBuffer data) {
         if (endReason != null) {
             throw new KernelException(Errno.EIO, "module " + module + ": " + endReason);
         }
@@ -305,7 +313,11 @@ final class Child {
             if (endReason != null) { // ended between the check and the put: nobody else will answer it
                 throw new KernelException(Errno.EIO, "module " + module + ": " + endReason);
             }
-            send(kind, id, payload);
+            if (data == null) {
+                send(kind, id, payload);
+            } else {
+                send(kind, id, payload, data);
+            }
             Wire.Frame f;
             boolean interrupted = false;
             while (true) {
@@ -412,6 +424,16 @@ final class Child {
         try {
             synchronized (this) {
                 Wire.write(out, kind, id, payload);
+            }
+        } catch (IOException e) {
+            ended("its socket failed (" + e.getMessage() + ")");
+        }
+    }
+
+    private void send(byte kind, long id, byte[] head, java.nio.ByteBuffer data) {
+        try {
+            synchronized (this) {
+                Wire.write(channel, out, kind, id, head, data);
             }
         } catch (IOException e) {
             ended("its socket failed (" + e.getMessage() + ")");

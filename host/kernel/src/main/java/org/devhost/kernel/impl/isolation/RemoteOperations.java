@@ -1,6 +1,5 @@
 package org.devhost.kernel.impl.isolation;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.ReentrantLock;
@@ -99,8 +98,8 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
     public int read(RemoteFile data, File file, ByteBuffer dst, long offset) {
         int asked = Math.min(dst.remaining(), Wire.MAX_IO);
         Answer a = answer(child.call(Wire.READ, new Wire.Out().l(data.id()).i(asked).l(offset).done()));
-        if (a.value < 0 || a.value > asked || a.data.length != a.value) {
-            throw malformed("read of " + asked + " bytes answered " + a.value + " with " + a.data.length + " bytes");
+        if (a.value < 0 || a.value > asked || a.data.remaining() != a.value) {
+            throw malformed("read of " + asked + " bytes answered " + a.value + " with " + a.data.remaining() + " bytes");
         }
         dst.put(a.data);
         return (int) a.value;
@@ -109,9 +108,9 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
     @Override
     public int write(RemoteFile data, File file, ByteBuffer src, long offset) {
         int given = Math.min(src.remaining(), Wire.MAX_IO);
-        byte[] b = new byte[given];
-        src.duplicate().get(b);
-        Answer a = answer(child.call(Wire.WRITE, new Wire.Out().l(data.id()).l(offset).bytes(b).done()));
+        ByteBuffer b = src.duplicate();
+        b.limit(b.position() + given);
+        Answer a = answer(child.call(Wire.WRITE, new Wire.Out().l(data.id()).l(offset).done(), b));
         if (a.value < 0 || a.value > given) {
             throw malformed("write of " + given + " bytes answered " + a.value);
         }
@@ -139,8 +138,8 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
         Answer a = answer(child.call(Wire.IOCTL, new Wire.Out().l(data.id()).i(cmd).bool(arg.isPointer())
                 .l(arg.isPointer() ? 0 : arg.value()).bytes(memory).done()));
         if (arg.isPointer()) {
-            if (a.data.length != memory.length) {
-                throw malformed("ioctl's memory of " + memory.length + " bytes came back as " + a.data.length);
+            if (a.data.remaining() != memory.length) {
+                throw malformed("ioctl's memory of " + memory.length + " bytes came back as " + a.data.remaining());
             }
             arg.buffer().duplicate().clear().put(a.data);
         }
@@ -158,12 +157,16 @@ final class RemoteOperations implements FileOperations<RemoteOperations.RemoteFi
         child.call(Wire.FSYNC, new Wire.Out().l(data.id()).done());
     }
 
-    private record Answer(long value, byte[] data) {}
+    /** An answer's value and data; {@code data} is a view of the answer's frame, not a copy. */
+    private record Answer(long value, ByteBuffer data) {}
 
     private Answer answer(Wire.Frame f) {
-        DataInputStream in = f.in();
+        byte[] p = f.payload();
         try {
-            return new Answer(in.readLong(), Wire.bytes(in, Wire.MAX_IO));
+            if (p.length < 8) {
+                throw new IOException("an answer of " + p.length + " bytes");
+            }
+            return new Answer(ByteBuffer.wrap(p, 0, 8).getLong(), Wire.field(p, 8, Wire.MAX_IO));
         } catch (IOException e) {
             throw malformed("an answer without its value: " + e.getMessage());
         }

@@ -55,10 +55,15 @@ import org.osgi.service.log.LogReaderService;
  * this process's device table, serves the host's operations on this process's devices, and sends
  * the driver's log lines up. Does nothing in the host, where the property is absent.
  *
- * <p>Threads: one reader; each operation runs on a thread of its own (an operation may block in
- * the driver for as long as the driver likes: a spinning one is the host's to kill); writes to the
- * socket are serialized on {@code out}. When the socket ends (the host stopped, died or killed
- * this module) the process halts at once: a child never outlives its host's connection.
+ * <p>Threads: one thread reads the host's requests at a time, and serves each on itself (no
+ * hand-over between threads on a request's way, which on a small machine costs more than the
+ * operation). An operation may block in the driver for as long as the driver likes (a spinning one
+ * is the host's to kill): when one has run {@link #HANDOFF_NANOS} on the reading thread, the
+ * watcher thread gives the reading to another thread of the pool, so the host's other requests,
+ * its cancellations and its watchdog's questions are read while it blocks; the old reader ends its
+ * operation and leaves. Writes to the socket are serialized on {@code out}. When the socket ends
+ * (the host stopped, died or killed this module) the process halts at once: a child never
+ * outlives its host's connection.
  */
 @Component(service = Satellite.class, immediate = true)
 public final class Satellite implements Upstream, LogListener, Supervision {
@@ -74,11 +79,22 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     private final boolean child;
     private final Map<Long, CompletableFuture<Wire.Frame>> asked = new ConcurrentHashMap<>();
     private final Map<Long, OpenFileImpl> files = new ConcurrentHashMap<>();
-    private final Map<Long, Thread> running = new ConcurrentHashMap<>();
-    private final Map<Long, Object> servedOps = new ConcurrentHashMap<>();
+    /** The requests being served, by id. */
+    private final Map<Long, Serving> running = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
-    private final ExecutorService operations = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "devhost satellite operation");
+    /** How long an operation may run on the reading thread before another thread takes over the reading. */
+    static final long HANDOFF_NANOS = 1_000_000;
+    /** How long the watcher keeps looking after the last operation before it sleeps until the next. */
+    private static final long WATCH_NANOS = 100_000_000;
+    private static final long READING = Long.MIN_VALUE;
+    /** The reading thread's state: {@link #READING}, or the {@link System#nanoTime} its operation began. */
+    private final AtomicLong inline = new AtomicLong(READING);
+    private volatile boolean watcherAsleep;
+    private Thread watcher;
+    private InputStream in;
+    /** Threads that take over the reading from one blocked in an operation. */
+    private final ExecutorService readers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "devhost satellite reader");
         t.setDaemon(true);
         return t;
     });
@@ -103,10 +119,11 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         out = new BufferedOutputStream(Wire.output(channel), 1 << 16);
         // the host's opens come through a module of their own, as another module's would
         host = new ModuleRegistry(new ModuleContext("host", core.table()));
-        InputStream in = new BufferedInputStream(Wire.input(channel), 1 << 16);
-        Thread reader = new Thread(() -> read(in), "devhost satellite reader");
-        reader.setDaemon(true);
-        reader.start();
+        in = new BufferedInputStream(Wire.input(channel), 1 << 16);
+        watcher = new Thread(this::watch, "devhost satellite watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+        readers.execute(this::read);
         ask(Wire.HELLO, new Wire.Out().l(ProcessHandle.current().pid()).s(module == null ? "" : module));
         core.table().upstream(this);
         core.supervisor(this); // the driver's faults are the host's to count
@@ -339,7 +356,11 @@ public final class Satellite implements Upstream, LogListener, Supervision {
 
     // ---- the host's requests ----
 
-    private void read(InputStream in) {
+    /**
+     * Reads the host's frames and serves each request on this thread, until the watcher gives the
+     * reading to another thread while this one's operation blocks (then this one leaves after it).
+     */
+    private void read() {
         try {
             while (true) {
                 Wire.Frame f = Wire.read(in);
@@ -350,21 +371,32 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                             a.complete(f);
                         }
                     }
-                    case Wire.BUSY -> { // the host's watchdog asks; answered here, at once, not behind the driver
+                    case Wire.BUSY -> { // the host's watchdog asks; answered by the reader, not behind the driver
                         long asked = f.in().readLong();
-                        boolean busy = busy(asked);
-                        Thread t = running.get(asked);
-                        StackTraceElement[] st = busy && t != null ? t.getStackTrace() : new StackTraceElement[0];
-                        String at = st.length == 0 ? "" : "'" + t.getName() + "' at " + st[0];
+                        Serving s = running.get(asked);
+                        boolean busy = s != null && s.inDriver();
+                        StackTraceElement[] st = busy ? s.thread.getStackTrace() : new StackTraceElement[0];
+                        String at = st.length == 0 ? "" : "'" + s.thread.getName() + "' at " + st[0];
                         send(Wire.OK, f.id(), new Wire.Out().l(busy ? 1 : 0).s(at).done());
                     }
                     case Wire.CANCEL -> {
-                        Thread t = running.get(f.in().readLong());
-                        if (t != null) {
-                            t.interrupt();
+                        Serving s = running.get(f.in().readLong());
+                        if (s != null) {
+                            s.cancel();
                         }
                     }
-                    default -> operations.execute(() -> serve(f));
+                    default -> {
+                        long began = System.nanoTime();
+                        began = began == READING ? began + 1 : began;
+                        inline.set(began);
+                        if (watcherAsleep) {
+                            java.util.concurrent.locks.LockSupport.unpark(watcher);
+                        }
+                        serve(f);
+                        if (!inline.compareAndSet(began, READING)) {
+                            return; // the watcher gave the reading to another thread meanwhile
+                        }
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -373,46 +405,153 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         Runtime.getRuntime().halt(0);
     }
 
-    /** Whether the operation of request {@code id} runs in the driver's code now (not parked in a kernel wait). */
-    private boolean busy(long id) {
-        Thread t = running.get(id);
-        Object ops = servedOps.get(id);
-        return t != null && ops != null && org.devhost.kernel.impl.chrdev.StuckThreads.runningInDriver(t, ops);
+    /**
+     * Gives the reading to a fresh thread when the reader's operation has run {@link
+     * #HANDOFF_NANOS}. Wakes about once per {@link #HANDOFF_NANOS} while requests come, and sleeps
+     * until the next one after {@link #WATCH_NANOS} without.
+     */
+    private void watch() {
+        long lastSeen = System.nanoTime();
+        while (true) {
+            long began = inline.get();
+            long now = System.nanoTime();
+            if (began == READING) {
+                if (now - lastSeen < WATCH_NANOS) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, HANDOFF_NANOS);
+                    continue;
+                }
+                watcherAsleep = true;
+                if (inline.get() == READING) { // else the reader began one after we looked, and may not have seen us asleep
+                    java.util.concurrent.locks.LockSupport.park(this);
+                }
+                watcherAsleep = false;
+                lastSeen = System.nanoTime();
+                continue;
+            }
+            lastSeen = now;
+            long left = HANDOFF_NANOS - (now - began);
+            if (left > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            } else if (inline.compareAndSet(began, READING)) {
+                readers.execute(this::read);
+            }
+        }
+    }
+
+    /**
+     * A request being served. Its thread is interrupted by the host's CANCEL only while it serves
+     * this request ({@code done} is set, and the thread's interrupt cleared, under the lock by the
+     * thread itself): a late cancel never reaches a thread that reads the socket again, whose
+     * read an interrupt would close.
+     */
+    private static final class Serving {
+        final Thread thread = Thread.currentThread();
+        /** The driver's operations the request runs in, for the watchdog's question; null when none. */
+        volatile Object ops;
+        private boolean done;
+
+        synchronized void cancel() {
+            if (!done) {
+                thread.interrupt();
+            }
+        }
+
+        synchronized void end() {
+            done = true;
+            Thread.interrupted();
+        }
+
+        /** Whether its thread runs in the driver's code now (not parked in a kernel wait). */
+        boolean inDriver() {
+            Object o = ops;
+            return o != null && org.devhost.kernel.impl.chrdev.StuckThreads.runningInDriver(thread, o);
+        }
     }
 
     private void serve(Wire.Frame f) {
-        running.put(f.id(), Thread.currentThread());
+        Serving serving = new Serving();
+        running.put(f.id(), serving);
         try { // whose code the request runs in, for the watchdog's question (BUSY)
             DataInputStream in = f.in();
             long fileId = in.readLong();
             OpenFileImpl file = files.get(fileId);
             if (file != null) {
-                servedOps.put(f.id(), file.driverOperations());
+                serving.ops = file.driverOperations();
             } else if (f.kind() == Wire.OPEN) {
                 var device = core.table().lookup(DeviceNumber.of(in.readInt(), in.readInt()));
                 if (device != null) {
-                    servedOps.put(f.id(), device.ops);
+                    serving.ops = device.ops;
                 }
             }
         } catch (IOException | RuntimeException e) {
             // no file (STOP), or a number nobody has: nothing of a driver's runs for it
         }
-        byte[] answer;
-        byte kind = Wire.OK;
         try {
-            answer = operate(f);
-        } catch (KernelException e) {
-            kind = Wire.ERR;
-            answer = Wire.err(e);
-        } catch (Throwable e) {
-            kind = Wire.ERR;
-            answer = new Wire.Out().s(Errno.EIO.name()).s(String.valueOf(e)).done();
+            if (f.kind() == Wire.READ) {
+                read(f);
+                return;
+            }
+            byte[] answer;
+            byte kind = Wire.OK;
+            try {
+                answer = operate(f);
+            } catch (KernelException e) {
+                kind = Wire.ERR;
+                answer = Wire.err(e);
+            } catch (Throwable e) {
+                kind = Wire.ERR;
+                answer = failure(e);
+            }
+            end(f, serving);
+            send(kind, f.id(), answer);
         } finally {
-            running.remove(f.id());
-            servedOps.remove(f.id());
-            Thread.interrupted(); // a cancel that came late must not reach the next operation
+            end(f, serving);
         }
-        send(kind, f.id(), answer);
+    }
+
+    private void end(Wire.Frame f, Serving serving) {
+        running.remove(f.id(), serving);
+        serving.end(); // a cancel that came late must not reach the next operation
+    }
+
+    private static byte[] failure(Throwable e) {
+        return new Wire.Out().s(Errno.EIO.name()).s(String.valueOf(e)).done();
+    }
+
+    /** This thread's buffer for a read's data: direct, so the answer goes out without a copy; grown as asked. */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
+
+    /** A read: the driver fills this thread's buffer, which goes to the socket as the answer's data. */
+    private void read(Wire.Frame f) {
+        ByteBuffer dst;
+        int n;
+        try {
+            DataInputStream in = f.in();
+            long fileId = in.readLong();
+            int length = Math.min(Math.max(in.readInt(), 0), Wire.MAX_IO);
+            long offset = in.readLong();
+            dst = READ_BUFFER.get();
+            if (dst == null || dst.capacity() < length) {
+                dst = ByteBuffer.allocateDirect(Math.max(length, 4096));
+                READ_BUFFER.set(dst);
+            }
+            dst.clear().limit(length);
+            n = file(fileId).forwardedRead(dst, offset);
+        } catch (KernelException e) {
+            send(Wire.ERR, f.id(), Wire.err(e));
+            return;
+        } catch (Throwable e) {
+            send(Wire.ERR, f.id(), failure(e));
+            return;
+        }
+        dst.flip();
+        try {
+            synchronized (this) {
+                Wire.write(channel, out, Wire.OK, f.id(), new Wire.Out().l(n).done(), dst);
+            }
+        } catch (IOException e) {
+            Runtime.getRuntime().halt(0); // the host is gone
+        }
     }
 
     private byte[] operate(Wire.Frame f) throws IOException, org.osgi.framework.BundleException {
@@ -424,16 +563,9 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                 files.put(fileId, (OpenFileImpl) host.open(n, in.readInt()));
                 return new Wire.Out().l(0).bytes(new byte[0]).done();
             }
-            case Wire.READ -> {
-                int length = Math.min(Math.max(in.readInt(), 0), Wire.MAX_IO);
-                long offset = in.readLong();
-                ByteBuffer dst = ByteBuffer.allocate(length);
-                int n = file(fileId).forwardedRead(dst, offset);
-                return new Wire.Out().l(n).bytes(dst.array(), 0, Math.max(0, dst.position())).done();
-            }
             case Wire.WRITE -> {
                 long offset = in.readLong();
-                ByteBuffer src = ByteBuffer.wrap(Wire.bytes(in, Wire.MAX_IO));
+                ByteBuffer src = Wire.field(f.payload(), 16, Wire.MAX_IO); // after the file's id and the offset
                 return new Wire.Out().l(file(fileId).forwardedWrite(src, offset)).bytes(new byte[0]).done();
             }
             case Wire.IOCTL -> {

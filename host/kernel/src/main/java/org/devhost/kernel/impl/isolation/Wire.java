@@ -176,6 +176,40 @@ final class Wire {
         d.flush();
     }
 
+    /**
+     * Writes one frame whose payload is {@code head} and then {@code data}'s remaining bytes as a
+     * field, gathered from the buffer itself (a read's or a write's data is not copied into the
+     * frame). {@code buffered}, which writes to {@code ch}, is flushed first; the caller serializes
+     * writers. {@code data}'s position is left as it was.
+     */
+    static void write(java.nio.channels.SocketChannel ch, OutputStream buffered, byte kind, long id, byte[] head,
+            java.nio.ByteBuffer data) throws IOException {
+        buffered.flush();
+        int n = data.remaining();
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(4 + 1 + 8 + head.length + 4);
+        header.putInt(1 + 8 + head.length + 4 + n).put(kind).putLong(id).put(head).putInt(n).flip();
+        java.nio.ByteBuffer[] both = {header, data.duplicate()};
+        while (both[0].hasRemaining() || both[1].hasRemaining()) {
+            ch.write(both);
+        }
+    }
+
+    /**
+     * A field of {@code payload} at {@code at} ({@code [int length][bytes]}) as a buffer over the
+     * payload's own bytes, without a copy; an {@link IOException} when it breaks {@code max} or
+     * the payload's end.
+     */
+    static java.nio.ByteBuffer field(byte[] payload, int at, int max) throws IOException {
+        if (at < 0 || at + 4 > payload.length) {
+            throw new IOException("a frame of " + payload.length + " bytes without its field at " + at);
+        }
+        int n = java.nio.ByteBuffer.wrap(payload, at, 4).getInt();
+        if (n < 0 || n > max || n > payload.length - at - 4) {
+            throw new IOException("a field of " + n + " bytes (at most " + Math.min(max, payload.length - at - 4) + ")");
+        }
+        return java.nio.ByteBuffer.wrap(payload, at + 4, n).slice();
+    }
+
     /** Reads one frame; {@link EOFException} at a clean end of the stream between frames. */
     static Frame read(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
