@@ -38,12 +38,18 @@ final class HostSession implements AutoCloseable {
      * @param args more arguments ({@code name=value}), after the folders: later ones win
      */
     HostSession(Path own, Path cwd, String... args) throws Exception {
+        this(java.util.Map.of(), own, cwd, args);
+    }
+
+    /** As {@link #HostSession(Path, Path, String...)}, with {@code env} added to the host's environment. */
+    HostSession(java.util.Map<String, String> env, Path own, Path cwd, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("devhost").toString(),
                 "org.osgi.framework.storage=" + own.resolve("cache"), "devhost.deploy=" + own.resolve("deploy"),
                 "devhost.conf=" + own.resolve("conf")));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
+        pb.environment().putAll(env);
         process = pb.start();
         stdin = process.getOutputStream();
         // a thread of its own, not a pool's: it reads for as long as the host runs

@@ -326,6 +326,30 @@ class IsolationIT {
         }
     }
 
+    @Test
+    void laterProcessesStartFromAClassArchiveTheHostMadeOnce() throws Exception {
+        // a cache folder of the test's own, as a user's ~/.cache: the archive is made there, mode 0700
+        Path cache = tmp.resolve("xdg-cache");
+        try (HostSession host = new HostSession(java.util.Map.of("XDG_CACHE_HOME", cache.toString()), tmp, HostSession.ROOT)) {
+            // faulty's process, the boot's, started without one; the host made it beside
+            String made = host.until("dev:dmesg", o -> o.contains("class archive for isolated modules' processes made: "));
+            Matcher m = java.util.regex.Pattern.compile("processes made: (\\S+\\.jsa)").matcher(made);
+            assertTrue(m.find(), made);
+            Path archive = Path.of(m.group(1));
+            assertEquals(cache.resolve("devhost"), archive.getParent());
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(archive.getParent())));
+            host.run("dev:rmmod faulty");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("faulty")).startsWith("faulty: loaded"));
+            List<Long> pids = children(host);
+            long pid = pids.get(pids.size() - 1);
+            // the new process maps the archive: its classes come from there, not from the jars
+            assertTrue(Files.readString(Path.of("/proc/" + pid + "/maps")).contains(archive.toString()),
+                    "process " + pid + " does not map " + archive);
+            assertEquals(0, host.exit(), host.output());
+        }
+    }
+
     /** The pids of faulty's processes, in the order the host started them. */
     private static List<Long> children(HostSession host) throws Exception {
         List<Long> pids = new ArrayList<>();

@@ -24,7 +24,29 @@ public final class ChildMain {
 
     private ChildMain() {}
 
+    /**
+     * First argument of the run that makes the class archive ({@link ClassArchive}): then a storage
+     * folder and the bundles (no driver); the framework starts them, stops, and the process exits.
+     */
+    public static final String ARCHIVE = "--archive";
+
     public static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals(ARCHIVE)) {
+            Map<String, String> config = new HashMap<>();
+            config.put(Constants.FRAMEWORK_STORAGE, args[1]);
+            config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+            Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
+            framework.start();
+            for (String location : List.of(args).subList(2, args.length)) {
+                Bundle b = framework.getBundleContext().installBundle(location);
+                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    b.start();
+                }
+            }
+            framework.stop();
+            framework.waitForStop(10_000);
+            System.exit(0);
+        }
         if (args.length < 4) {
             System.err.println("usage: ChildMain SOCKET MODULE STORAGE BUNDLE... DRIVER");
             System.exit(2);

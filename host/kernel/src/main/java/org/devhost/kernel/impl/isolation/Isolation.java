@@ -124,6 +124,13 @@ public final class Isolation implements SynchronousBundleListener {
             c.stop();
         }
         children.clear();
+        ClassArchive a;
+        synchronized (this) {
+            a = archive;
+        }
+        if (a != null) {
+            a.close();
+        }
         delete(folder);
     }
 
@@ -270,16 +277,26 @@ public final class Isolation implements SynchronousBundleListener {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
         String framework = fileOf(context.getBundle(0).getClass().getProtectionDomain().getCodeSource().getLocation().toString());
-        cmd.addAll(List.of("-cp", framework + java.io.File.pathSeparator + fileOf(context.getBundle().getLocation()),
-                ChildMain.class.getName(), Child.SOCKET));
-        // ChildMain's arguments: the socket (its path put in by Child), the module, its storage, its bundles
-        cmd.add(c.module());
-        cmd.add(childHome.resolve("cache").toString());
+        String kernel = fileOf(context.getBundle().getLocation());
+        List<String> bundles = new ArrayList<>();
         for (String bsn : CHILD_BUNDLES) {
             Bundle b = java.util.Arrays.stream(context.getBundles()).filter(x -> bsn.equals(x.getSymbolicName()))
                     .findFirst().orElseThrow(() -> new IOException("the host has no bundle " + bsn + " to give the process"));
-            cmd.add(Path.of(fileOf(b.getLocation())).toUri().toString());
+            bundles.add(Path.of(fileOf(b.getLocation())).toUri().toString());
         }
+        List<String> classPath = List.of("-cp", framework + java.io.File.pathSeparator + kernel, ChildMain.class.getName());
+        ClassArchive archive = archive(List.of(Path.of(framework), Path.of(kernel)));
+        List<String> dump = new ArrayList<>(cmd);
+        dump.addAll(classPath);
+        dump.add(ChildMain.ARCHIVE);
+        dump.addAll(bundles);
+        cmd.addAll(archive.options(dump));
+        cmd.addAll(classPath);
+        // ChildMain's arguments: the socket (its path put in by Child), the module, its storage, its bundles
+        cmd.add(Child.SOCKET);
+        cmd.add(c.module());
+        cmd.add(childHome.resolve("cache").toString());
+        cmd.addAll(bundles);
         if (hal) {
             for (Bundle b : context.getBundles()) { // the JNA backend, and the FFM one where it runs (JDK 22+)
                 if (HAL_BUNDLES.contains(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
@@ -289,6 +306,16 @@ public final class Isolation implements SynchronousBundleListener {
         }
         cmd.add(driver.toUri().toString());
         return cmd;
+    }
+
+    private ClassArchive archive;
+
+    /** The class archive for the children's class path (one for the host's life: the class path does not change). */
+    private synchronized ClassArchive archive(List<Path> classPath) {
+        if (archive == null) {
+            archive = ClassArchive.of(classPath, (level, line) -> core.log(level, "isolation", line, null));
+        }
+        return archive;
     }
 
     /** A local file behind a bundle's location ({@code file:}, {@code reference:file:}, or a path). */
@@ -355,7 +382,7 @@ public final class Isolation implements SynchronousBundleListener {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    static void deleteTree(Path p) throws IOException {
         if (p == null || !Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
