@@ -11,6 +11,8 @@ jar = {m: os.path.join(drivers, f) for f in os.listdir(drivers) for m in ("mem",
 work = tempfile.mkdtemp(prefix="devhost-bench-iso-")
 mount = os.path.join(work, "dev")
 env = dict(os.environ, DEVHOST_NO_BUILD="1")
+if os.environ.get("ISO_NO_ARCHIVE"):
+    env["XDG_CACHE_HOME"] = "/proc/devhost-no-cache"  # no cache folder: children start without the class archive
 host = subprocess.Popen([os.path.join(root, "devhost"), "org.osgi.framework.storage=" + os.path.join(work, "cache"),
                          "devhost.deploy=" + os.path.join(work, "deploy"), "devhost.conf=" + os.path.join(work, "conf"),
                          "devhost.devfs.mount=" + mount], cwd=root, env=env,
@@ -62,9 +64,14 @@ try:
         rows.append((rnd, mode, "start", start_ms, "ms"))
         if mode == "isolated":
             info = run("dev:modinfo scull")
-            rss = re.search(r"([\d.]+) MiB resident", info)
+            rss = re.search(r"pid (\d+), ([\d.]+) MiB resident", info)
             if rss:
-                rows.append((rnd, mode, "rss", float(rss.group(1)), "MiB"))
+                rows.append((rnd, mode, "rss", float(rss.group(2)), "MiB"))
+                # proportional: the pages it shares with the host (the JVM's code, the JDK's class archive) in part
+                with open("/proc/%s/smaps_rollup" % rss.group(1)) as f:
+                    pss = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+                if pss:
+                    rows.append((rnd, mode, "pss", int(pss.group(1)) / 1024.0, "MiB"))
         dd = run("dev:dd if=zero of=null bs=1 count=%d" % count)
         t = re.search(r"copied, ([\d.]+) s", dd)
         rows.append((rnd, mode, "dd1", count / float(t.group(1)), "ops/s"))
@@ -113,4 +120,5 @@ for name, unit in [("dd1", "ops/s"), ("read1", "ops/s"), ("read64k", "MB/s"), ("
         fl = "%.2fx" % ((b * 2) / floor)  # two round trips per dd op when isolated
     print("%-9s %11.0f %-2s %11.0f %-2s %9s %14s" % (name, a, unit[:2], b, unit[:2], rel, fl))
 print("%-9s %14s %11.1f MiB" % ("rss", "", med("isolated", "rss") or 0))
+print("%-9s %14s %11.1f MiB" % ("pss", "", med("isolated", "pss") or 0))
 print("%-9s %11.0f ops/s (C, one byte each way over a Unix socket pair)" % ("floor", floor))

@@ -350,6 +350,44 @@ class IsolationIT {
         }
     }
 
+    @Test
+    void anIsolatedModuleFollowsTheHostsConfigurationTheHalsRulesAndParametersChangedWhileItRuns() throws Exception {
+        // conf/ as the launcher wants it (owner-only)
+        Path conf = Files.createDirectory(tmp.resolve("conf"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Path hal = conf.resolve("org.devhost.hal.cfg");
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT)) {
+            host.run("dev:rmmod hostdev");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("hostdev")).startsWith("hostdev: loaded"));
+            String zeros = host.run("dev:hexdump -n 8 host_zero");
+            assertTrue(zeros.contains("00 00 00 00 00 00 00 00"), zeros + host.run("dev:dmesg"));
+
+            // the host's HAL rules narrowed while it runs: its process follows at once, as the host's HAL does
+            Files.writeString(hal, "allowed.prefixes=/dev/null\n");
+            String refused = host.until("dev:hexdump -n 8 host_zero", o -> o.contains("EACCES"));
+            assertTrue(refused.contains("outside the allowed prefixes [/dev/null]"), refused);
+            assertEquals("", host.run("dev:write host_null x").trim(), "what the rules allow still works");
+
+            // the same refusal in the host's process, and in a fresh process from its first open on
+            host.run("dev:rmmod hostdev");
+            assertTrue(host.run("dev:insmod " + HostSession.driverJar("hostdev")).startsWith("hostdev: loaded"));
+            assertEquals(refused, host.run("dev:hexdump -n 8 host_zero"));
+            host.run("dev:rmmod hostdev");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("hostdev")).startsWith("hostdev: loaded"));
+            String fresh = host.run("dev:hexdump -n 8 host_zero");
+            assertEquals(refused, fresh, host.run("dev:dmesg"));
+
+            // a module's parameters changed while it runs in a process of its own reach its driver
+            host.run("dev:rmmod rust_module_parameters");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("rust_module_parameters"))
+                    .startsWith("rust_module_parameters: loaded"));
+            Files.writeString(conf.resolve("rust_module_parameters.cfg"), "my_i32=8\n");
+            host.until("dev:dmesg", o -> o.contains("parameters now: my_i32=8 "));
+            assertEquals(0, host.exit(), host.output());
+        }
+    }
+
     /** The pids of faulty's processes, in the order the host started them. */
     private static List<Long> children(HostSession host) throws Exception {
         List<Long> pids = new ArrayList<>();

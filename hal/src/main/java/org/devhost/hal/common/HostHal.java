@@ -257,7 +257,7 @@ public final class HostHal implements Hal {
         }
         if (!allowed(path)) {
             throw new KernelException(Errno.EACCES, "open " + path + ": outside the allowed prefixes " + allowed
-                    + "; add it to allowed_prefixes of configuration org.devhost.hal");
+                    + "; add it to allowed.prefixes of configuration org.devhost.hal");
         }
         denied(path, path, DeniedNodes.byName(path));
         Path real;

@@ -51,7 +51,7 @@ class OpenPolicyTest {
                 KernelException e = refused(DEFAULT, other);
                 assertEquals(Errno.EACCES, e.errno(), other);
                 assertTrue(e.getMessage().contains("outside the allowed prefixes") && e.getMessage().contains(
-                        "allowed_prefixes of configuration org.devhost.hal"), e.getMessage());
+                        "allowed.prefixes of configuration org.devhost.hal"), e.getMessage());
             }
         }
     }

@@ -440,6 +440,17 @@ final class Child {
         }
     }
 
+    private volatile boolean hal;
+
+    /** Whether its driver uses the HAL (its process has the HAL's bundles and gets the host's HAL configuration). */
+    boolean usesHal() {
+        return hal;
+    }
+
+    void usesHal(boolean uses) {
+        hal = uses;
+    }
+
     long newFileId() {
         return fileIds.incrementAndGet();
     }

@@ -30,6 +30,15 @@ public final class ChildMain {
      */
     public static final String ARCHIVE = "--archive";
 
+    /**
+     * The file beside the storage folder with the host's HAL configuration ({@link Wire#config}),
+     * written by the host for a driver that uses the HAL: applied before the HAL starts, so the
+     * driver's first open already meets the host's rules.
+     */
+    static final String HAL_CONFIG = "hal.config";
+
+    private static final String KERNEL = "org.devhost.kernel";
+
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals(ARCHIVE)) {
             Map<String, String> config = new HashMap<>();
@@ -66,7 +75,15 @@ public final class ChildMain {
             for (String location : bundles) {
                 installed.add(framework.getBundleContext().installBundle(location));
             }
-            for (Bundle b : installed.subList(0, installed.size() - 1)) {
+            java.nio.file.Path hal = java.nio.file.Path.of(args[2]).resolveSibling(HAL_CONFIG);
+            // the kernel last: its satellite starts the driver as soon as it runs, and whatever the
+            // driver may use (the HAL) must be up by then
+            List<Bundle> order = new java.util.ArrayList<>(installed.subList(0, installed.size() - 1));
+            order.sort(java.util.Comparator.comparing(b -> KERNEL.equals(b.getSymbolicName())));
+            for (Bundle b : order) {
+                if (Isolation.HAL_PID.equals(b.getSymbolicName()) && java.nio.file.Files.exists(hal)) {
+                    configure(framework.getBundleContext(), java.nio.file.Files.readAllBytes(hal));
+                }
                 if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                     b.start();
                 }
@@ -77,5 +94,29 @@ public final class ChildMain {
         }
         framework.waitForStop(0);
         System.exit(0);
+    }
+
+    /**
+     * Stores a configuration ({@link Wire#config}) in the framework's Configuration Admin, which has
+     * started. Through reflection: this class is on the class path, the Configuration Admin API in
+     * a bundle.
+     */
+    private static void configure(org.osgi.framework.BundleContext context, byte[] config) throws Exception {
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(config));
+        String pid = Wire.str(in);
+        java.util.Hashtable<String, Object> properties = Wire.properties(in);
+        if (properties.isEmpty()) {
+            return; // the host has none: the defaults, as there
+        }
+        org.osgi.framework.ServiceReference<?> ref = context.getServiceReference("org.osgi.service.cm.ConfigurationAdmin");
+        if (ref == null) {
+            throw new IllegalStateException("no Configuration Admin for the HAL's configuration");
+        }
+        Object cm = context.getService(ref);
+        ClassLoader api = cm.getClass().getClassLoader();
+        Class<?> admin = api.loadClass("org.osgi.service.cm.ConfigurationAdmin");
+        Class<?> configuration = api.loadClass("org.osgi.service.cm.Configuration");
+        Object c = admin.getMethod("getConfiguration", String.class, String.class).invoke(cm, pid, "?");
+        configuration.getMethod("update", java.util.Dictionary.class).invoke(c, properties);
     }
 }

@@ -39,8 +39,10 @@ import org.osgi.service.component.annotations.Reference;
  * <p>Children live in a folder of their own (mode 0700, under {@code java.io.tmpdir}, short enough
  * for a socket's path), removed when this component goes. Inactive inside a child.
  */
-@Component(service = Isolation.class, immediate = true)
-public final class Isolation implements SynchronousBundleListener {
+@Component(service = {Isolation.class, org.osgi.service.cm.ConfigurationListener.class}, immediate = true)
+public final class Isolation implements SynchronousBundleListener, org.osgi.service.cm.ConfigurationListener {
+    /** The HAL's configuration PID, which a child whose driver uses the HAL gets from the host. */
+    static final String HAL_PID = "org.devhost.hal";
     /** Framework property: the heap bound of an isolated module's process ({@code -Xmx}), 64m unless set. */
     public static final String HEAP_PROPERTY = "devhost.isolation.heap";
     /** How long a child has to connect to the host after it is started. */
@@ -270,6 +272,10 @@ public final class Isolation implements SynchronousBundleListener {
         }
         // a driver of real nodes (hostdev) gets the host's HAL bundles too, and what native code needs
         boolean hal = usesHal(driver);
+        c.usesHal(hal);
+        if (hal) { // the host's HAL rules, in place before the child's HAL starts (ChildMain.HAL_CONFIG)
+            Files.write(childHome.resolve(ChildMain.HAL_CONFIG), Wire.config(HAL_PID, halConfig()));
+        }
         if (Runtime.version().feature() >= 24) { // as ./devhost runs the host there
             if (hal) {
                 cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -335,14 +341,60 @@ public final class Isolation implements SynchronousBundleListener {
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private volatile org.devhost.kernel.ModuleParameters parameters;
 
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.cm.ConfigurationAdmin configAdmin;
+
+    /** The host's HAL configuration (PID {@value #HAL_PID}); empty when there is none (the HAL's defaults). */
+    Map<String, Object> halConfig() {
+        org.osgi.service.cm.ConfigurationAdmin cm = configAdmin;
+        Map<String, Object> p = new java.util.HashMap<>();
+        try {
+            org.osgi.service.cm.Configuration[] cs = cm == null ? null
+                    : cm.listConfigurations("(" + org.osgi.framework.Constants.SERVICE_PID + "=" + HAL_PID + ")");
+            if (cs != null && cs.length > 0 && cs[0].getProperties() != null) {
+                var d = cs[0].getProperties();
+                for (var keys = d.keys(); keys.hasMoreElements();) {
+                    String k = keys.nextElement();
+                    p.put(k, d.get(k));
+                }
+            }
+        } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
+            core.log("WARN", "isolation", "cannot read the HAL's configuration for isolated modules: " + e.getMessage(), null);
+        }
+        return p;
+    }
+
+    /**
+     * A configuration changed on the host: a running isolated module's parameters (PID = its name)
+     * go to its process, as an in-process module sees them at once; the HAL's go to every process
+     * whose driver uses the HAL. Other PIDs are no child's business.
+     */
+    @Override
+    public void configurationEvent(org.osgi.service.cm.ConfigurationEvent event) {
+        if (!host || event.getFactoryPid() != null) {
+            return;
+        }
+        String pid = event.getPid();
+        for (Child c : children.values()) {
+            if (c.module().equals(pid)) {
+                c.send(Wire.CONFIG, 0, Wire.config(pid, parameters(pid)));
+            } else if (pid.equals(HAL_PID) && c.usesHal()) {
+                c.send(Wire.CONFIG, 0, Wire.config(pid, halConfig()));
+            }
+        }
+    }
+
     /** The module's parameters as stored on the host, as text (a list comma-separated), for its process to apply before init. */
     Map<String, String> parameters(String module) {
         org.devhost.kernel.ModuleParameters p = parameters;
+        return p == null ? new java.util.LinkedHashMap<>() : text(p.stored(module));
+    }
+
+    /** Stored parameters as text, a list comma-separated (as {@code dev:insmod m p=a,b} writes it). */
+    static Map<String, String> text(Map<String, Object> stored) {
         Map<String, String> text = new java.util.LinkedHashMap<>();
-        if (p == null) {
-            return text;
-        }
-        p.stored(module).forEach((k, v) -> {
+        stored.forEach((k, v) -> {
             if (v instanceof Object[] a) {
                 text.put(k, String.join(",", java.util.Arrays.stream(a).map(String::valueOf).toList()));
             } else if (v != null && v.getClass().isArray()) {

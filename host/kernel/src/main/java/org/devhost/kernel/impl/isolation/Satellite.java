@@ -11,6 +11,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -151,11 +152,50 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                     Thread.sleep(5);
                 }
                 failure = ComponentStates.awaitInit(scr, b);
+                // A reference left unsatisfied here, for a service whose package a bundle of this
+                // process exports, is a service on its way (the HAL's component comes up on SCR's
+                // thread, a moment after its bundle started), not a missing one as it may be in the
+                // host: READY now would let the host answer the load before the driver's devices exist
+                while (failure == null && waitsForAServiceOnItsWay(scr, b) && System.nanoTime() < bound) {
+                    Thread.sleep(5);
+                    failure = ComponentStates.awaitInit(scr, b);
+                }
             }
         } catch (Exception e) {
             failure = String.valueOf(e);
         }
         started(failure == null ? "" : failure);
+    }
+
+    /** Whether a component of {@code b} is unsatisfied only for services whose packages a bundle here exports. */
+    private boolean waitsForAServiceOnItsWay(ServiceComponentRuntime scr, Bundle b) {
+        java.util.Set<String> exported = new java.util.HashSet<>();
+        for (Bundle x : context.getBundles()) {
+            org.osgi.framework.wiring.BundleWiring w = x.adapt(org.osgi.framework.wiring.BundleWiring.class);
+            if (w != null && x != b) {
+                for (var c : w.getCapabilities(org.osgi.framework.namespace.PackageNamespace.PACKAGE_NAMESPACE)) {
+                    exported.add(String.valueOf(c.getAttributes().get(org.osgi.framework.namespace.PackageNamespace.PACKAGE_NAMESPACE)));
+                }
+            }
+        }
+        for (var d : scr.getComponentDescriptionDTOs(b)) {
+            for (var c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state != org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    continue;
+                }
+                boolean onItsWay = true; // none named: SCR is between a service's arrival and the component's start
+                for (var u : c.unsatisfiedReferences) {
+                    String type = java.util.Arrays.stream(d.references).filter(r -> r.name.equals(u.name))
+                            .map(r -> r.interfaceName).findFirst().orElse("");
+                    int dot = type.lastIndexOf('.');
+                    onItsWay &= dot > 0 && exported.contains(type.substring(0, dot));
+                }
+                if (onItsWay) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Deactivate
@@ -202,6 +242,60 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         org.devhost.kernel.ModuleParameters p = parameters;
         if (!values.isEmpty() && p != null) {
             p.load(module, values);
+        }
+    }
+
+    /** Applies the host's configurations one at a time, in the order they came. */
+    private final ExecutorService configs = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "devhost satellite configuration");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.cm.ConfigurationAdmin configAdmin;
+
+    /**
+     * A configuration the host sent ({@link Wire#CONFIG}): this module's parameters, changed while
+     * it runs (applied as the host stored them: the host checked them), or the HAL's.
+     */
+    private void configure(Wire.Frame f) {
+        try {
+            DataInputStream in = f.in();
+            String pid = Wire.str(in);
+            java.util.Hashtable<String, Object> properties = Wire.properties(in);
+            // what this process has already is left alone: a configuration stored again would restart
+            // the driver's component (its devices gone for a moment), and the host also tells of
+            // changes the process started with (a load's own parameters, arriving after the start)
+            if (pid.equals(module)) {
+                Map<String, String> values = Isolation.text(properties);
+                org.devhost.kernel.ModuleParameters p = parameters;
+                if (p != null && !Arrays.equals(Wire.config(pid, Isolation.text(p.stored(module))), Wire.config(pid, values))) {
+                    p.load(module, values);
+                }
+            } else if (pid.equals(Isolation.HAL_PID)) {
+                org.osgi.service.cm.ConfigurationAdmin cm = configAdmin;
+                if (cm != null) {
+                    org.osgi.service.cm.Configuration c = cm.getConfiguration(pid, "?");
+                    Map<String, Object> now = new java.util.HashMap<>();
+                    if (c.getProperties() != null) {
+                        for (var keys = c.getProperties().keys(); keys.hasMoreElements();) {
+                            String k = keys.nextElement();
+                            now.put(k, c.getProperties().get(k));
+                        }
+                    }
+                    if (Arrays.equals(Wire.config(pid, now), Wire.config(pid, properties))) {
+                        return;
+                    }
+                    if (properties.isEmpty()) {
+                        c.delete(); // none on the host: the HAL's defaults
+                    } else {
+                        c.update(properties);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            core.log("WARN", module, "the host's configuration was not applied in the module's process: " + e, null);
         }
     }
 
@@ -385,6 +479,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
                             s.cancel();
                         }
                     }
+                    case Wire.CONFIG -> configs.execute(() -> configure(f)); // in order, off the reading thread
                     default -> {
                         long began = System.nanoTime();
                         began = began == READING ? began + 1 : began;

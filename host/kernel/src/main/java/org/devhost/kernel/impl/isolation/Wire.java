@@ -43,6 +43,8 @@ final class Wire {
     static final byte ADDED = 12;       // name (id 0): a device the host granted is in the child's table now
     static final byte FAULT = 11;       // operation, error (id 0): a driver's operation threw, for the host's supervisor
     static final byte PARAMS = 10;      // -> OK(0, "name=value" lines): the module's parameters on the host
+    // host -> child, not answered (id 0)
+    static final byte CONFIG = 13;      // pid, properties (see config): the module's parameters or the HAL's configuration changed
 
     // host -> child: operations on open files (answered by OK or ERR)
     static final byte OPEN = 20;        // fileId, major, minor, flags
@@ -150,6 +152,71 @@ final class Wire {
         String m = String.valueOf(e.getMessage());
         String suffix = ": " + e.errno().description() + " (" + e.errno().name() + ")";
         return new Out().s(e.errno().name()).s(m.endsWith(suffix) ? m.substring(0, m.length() - suffix.length()) : m).done();
+    }
+
+    /** The most properties one configuration carries, and items one property. */
+    static final int MAX_PROPERTIES = 256;
+
+    /**
+     * A configuration as a payload: its PID, then each property as its key and either one text or
+     * a list of texts (arrays and collections; every value as {@link String#valueOf}). Keys the
+     * framework and Configuration Admin own ({@code service.*}, {@code felix.*}, {@code component.*})
+     * are left out.
+     */
+    static byte[] config(String pid, java.util.Map<String, ?> properties) {
+        java.util.Map<String, Object> kept = new java.util.TreeMap<>();
+        properties.forEach((k, v) -> {
+            if (v != null && !k.startsWith("service.") && !k.startsWith("felix.") && !k.startsWith("component.")) {
+                kept.put(k, v);
+            }
+        });
+        Out o = new Out().s(pid).i(Math.min(kept.size(), MAX_PROPERTIES));
+        kept.entrySet().stream().limit(MAX_PROPERTIES).forEach(e -> {
+            Object v = e.getValue();
+            java.util.List<String> items = null;
+            if (v instanceof java.util.Collection<?> c) {
+                items = c.stream().map(String::valueOf).toList();
+            } else if (v.getClass().isArray()) {
+                items = new java.util.ArrayList<>();
+                for (int i = 0; i < java.lang.reflect.Array.getLength(v); i++) {
+                    items.add(String.valueOf(java.lang.reflect.Array.get(v, i)));
+                }
+            }
+            o.s(e.getKey()).bool(items != null);
+            if (items == null) {
+                o.s(String.valueOf(v));
+            } else {
+                o.i(Math.min(items.size(), MAX_PROPERTIES));
+                items.stream().limit(MAX_PROPERTIES).forEach(o::s);
+            }
+        });
+        return o.done();
+    }
+
+    /** A {@link #config} payload's properties (after its PID, read with {@link #str}): texts and arrays of texts. */
+    static java.util.Hashtable<String, Object> properties(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_PROPERTIES) {
+            throw new IOException("a configuration of " + n + " properties (at most " + MAX_PROPERTIES + ")");
+        }
+        java.util.Hashtable<String, Object> p = new java.util.Hashtable<>();
+        for (int i = 0; i < n; i++) {
+            String key = str(in);
+            if (in.readBoolean()) {
+                int m = in.readInt();
+                if (m < 0 || m > MAX_PROPERTIES) {
+                    throw new IOException("a property of " + m + " items (at most " + MAX_PROPERTIES + ")");
+                }
+                String[] items = new String[m];
+                for (int j = 0; j < m; j++) {
+                    items[j] = str(in);
+                }
+                p.put(key, items);
+            } else {
+                p.put(key, str(in));
+            }
+        }
+        return p;
     }
 
     static String str(DataInputStream in) throws IOException {
