@@ -13,8 +13,13 @@ mount = os.path.join(work, "dev")
 env = dict(os.environ, DEVHOST_NO_BUILD="1")
 if os.environ.get("ISO_NO_ARCHIVE"):
     env["XDG_CACHE_HOME"] = "/proc/devhost-no-cache"  # no cache folder: children start without the class archive
+# a short watchdog for faulty, whose hang the last measurement times (conf/ owner-only, as the launcher wants)
+conf = os.path.join(work, "conf")
+os.mkdir(conf, 0o700)
+with open(os.path.join(conf, "org.devhost.supervision-faulty.cfg"), "w") as f:
+    f.write("module=faulty\nwatchdog.ms=1000\n")
 host = subprocess.Popen([os.path.join(root, "devhost"), "org.osgi.framework.storage=" + os.path.join(work, "cache"),
-                         "devhost.deploy=" + os.path.join(work, "deploy"), "devhost.conf=" + os.path.join(work, "conf"),
+                         "devhost.deploy=" + os.path.join(work, "deploy"), "devhost.conf=" + conf,
                          "devhost.devfs.mount=" + mount], cwd=root, env=env,
                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 buf = b""
@@ -87,6 +92,34 @@ try:
         p = subprocess.run([os.path.join(out, "pingpong"), secs], capture_output=True, text=True, check=True)
         _, value, unit = p.stdout.strip().split(",")
         rows.append((rnd, "floor", "pingpong", float(value), unit))
+    # a hang: from the watchdog's call to every client answered (the host's log, in ms), and the
+    # host's CPU in the 5 s after, as a share of one core
+    faulty = [os.path.join(drivers, f) for f in os.listdir(drivers) if f.startswith("org.devhost.drivers.faulty-")][0]
+    stamp = re.compile(r"\[\s*([\d.]+)\] faulty: (hung: |\d+ request\(s\) waiting on process \d+ answered EIO)")
+    hz = os.sysconf("SC_CLK_TCK")
+    def cpu():
+        with open("/proc/%d/stat" % host.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / hz
+    for rnd in range(rounds):
+        run("dev:rmmod -f faulty")
+        if "loaded" not in run("dev:insmod --isolated " + faulty + " fault=hang"):
+            raise SystemExit("bench/isolation: faulty did not load")
+        client = subprocess.Popen(["head", "-c", "1", os.path.join(mount, "faulty")], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        client.wait(timeout=120)
+        times = {}
+        for _ in range(100):
+            for m in stamp.finditer(run("dev:dmesg")):
+                times["hung" if m.group(2).startswith("hung") else "answered"] = float(m.group(1))
+            if len(times) == 2 and times["answered"] >= times["hung"]:
+                break
+            time.sleep(0.1)
+        rows.append((rnd, "isolated", "hang", (times["answered"] - times["hung"]) * 1000, "ms"))
+        c0 = cpu()
+        time.sleep(5)
+        rows.append((rnd, "isolated", "idlecpu", (cpu() - c0) / 5 * 100, "%"))
+        run("dev:dmesg -c")
 finally:
     try:
         host.stdin.close()
@@ -121,4 +154,6 @@ for name, unit in [("dd1", "ops/s"), ("read1", "ops/s"), ("read64k", "MB/s"), ("
     print("%-9s %11.0f %-2s %11.0f %-2s %9s %14s" % (name, a, unit[:2], b, unit[:2], rel, fl))
 print("%-9s %14s %11.1f MiB" % ("rss", "", med("isolated", "rss") or 0))
 print("%-9s %14s %11.1f MiB" % ("pss", "", med("isolated", "pss") or 0))
+print("%-9s %14s %11.1f ms (a hang: the watchdog's call to every client answered)" % ("hang", "", med("isolated", "hang") or 0))
+print("%-9s %14s %11.1f %% of a core (the host, the 5 s after)" % ("idlecpu", "", med("isolated", "idlecpu") or 0))
 print("%-9s %11.0f ops/s (C, one byte each way over a Unix socket pair)" % ("floor", floor))

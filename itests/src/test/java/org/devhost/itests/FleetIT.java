@@ -148,7 +148,8 @@ class FleetIT {
             sub.await(load, "DBIRTH of a/faulty after its load", m -> m.is("DBIRTH", "a") && "faulty".equals(m.device()));
             int crash = sub.mark();
             for (int i = 0; i < 5; i++) { // the default policy: 5 faults within 10 s are a crash
-                assertTrue(a.run("dev:write faulty oops").contains("(EIO)"));
+                String w = a.run("dev:write faulty oops");
+                assertTrue(w.contains("(EIO)"), "write " + (i + 1) + ": " + w);
             }
             sub.await(crash, "NDATA of a: faulty restarted once", m -> m.is("NDATA", "a") && Integer.valueOf(1).equals(m.metric("Modules/faulty/Restarts")));
             sub.await(crash, "DDEATH of a/faulty", m -> m.is("DDEATH", "a") && "faulty".equals(m.device()));

@@ -211,6 +211,11 @@ final class Child {
             }
         }
         ended("the module was stopped");
+        try { // the reader may have seen the end first: the stop is over once what waited is answered
+            answeredAll.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         logOutput();
         ModuleContext c = context;
         if (c != null) {
@@ -249,6 +254,9 @@ final class Child {
         }
     }
 
+    /** Open once {@link #ended} has answered what waited (on whichever thread saw the end first). */
+    private final java.util.concurrent.CountDownLatch answeredAll = new java.util.concurrent.CountDownLatch(1);
+
     /** The process is gone or broke the protocol: every request in flight is answered EIO, once. */
     private void ended(String reason) {
         synchronized (this) {
@@ -270,7 +278,11 @@ final class Child {
             p.destroyForcibly();
         }
         KernelException gone = new KernelException(Errno.EIO, "module " + module + ": " + reason);
-        pending.values().forEach(f -> f.completeExceptionally(gone));
+        long answered = pending.values().stream().filter(f -> f.completeExceptionally(gone)).count();
+        if (answered > 0) {
+            core.log("WARN", module, answered + " request(s) waiting on process " + pid() + " answered EIO", null);
+        }
+        answeredAll.countDown();
         devices.values().forEach(d -> d.added.completeExceptionally(gone));
         ready.complete("its process ended before its driver started: " + reason);
         if (!stopping) {
