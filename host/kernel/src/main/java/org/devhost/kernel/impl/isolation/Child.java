@@ -66,7 +66,7 @@ final class Child {
     private volatile Process process;
     private ServerSocketChannel server;
     private volatile SocketChannel channel;
-    private OutputStream out;
+    private volatile OutputStream out;
     private ModuleContext context;
     private ModuleRegistry registry;
     private volatile boolean stopping;
@@ -435,6 +435,9 @@ final class Child {
     void send(byte kind, long id, byte[] payload) {
         try {
             synchronized (this) {
+                if (out == null) {
+                    return; // not connected yet: it asks for what it needs once it is (PARAMS)
+                }
                 Wire.write(out, kind, id, payload);
             }
         } catch (IOException e) {

@@ -583,7 +583,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         }
         try {
             if (f.kind() == Wire.READ) {
-                read(f);
+                serveRead(f);
                 return;
             }
             byte[] answer;
@@ -617,7 +617,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
 
     /** A read: the driver fills this thread's buffer, which goes to the socket as the answer's data. */
-    private void read(Wire.Frame f) {
+    private void serveRead(Wire.Frame f) {
         ByteBuffer dst;
         int n;
         try {
