@@ -114,6 +114,38 @@ class IsolationIT {
         }
     }
 
+    @Test
+    void anInterruptedReaderEndsItsReadNotTheProcess() throws Exception {
+        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: the client reads through devfs");
+        Path mount = tmp.resolve("mnt/dev");
+        try (HostSession host = new HostSession(tmp, HostSession.ROOT, "devhost.devfs.mount=" + mount)) {
+            host.run("dev:rmmod scull");
+            assertTrue(host.run("dev:insmod --isolated " + HostSession.driverJar("scull")).startsWith("scull: loaded"));
+            String before = host.run("dev:lsmod");
+            // a reader parked in scull's wait queue in scull's process, then ^C (SIGINT, as a shell
+            // sends it; a build started in the background would have it ignored: put back)
+            Process reader = new ProcessBuilder("env", "--default-signal=INT", "head", "-c", "1",
+                    mount.resolve("scullpipe0").toString()).start();
+            host.until("dev:ls scullpipe0", o -> o.matches("(?s).*scullpipe0 .* 1 .*"));
+            new ProcessBuilder("kill", "-INT", String.valueOf(reader.pid())).start().waitFor();
+            assertTrue(reader.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "the interrupted reader ends");
+            // the read was interrupted there (EINTR, the driver's answer), and nothing else: the same
+            // process serves on, with nothing restarted
+            host.until("dev:ls scullpipe0", o -> o.matches("(?s).*scullpipe0 .* 0 .*"));
+            assertEquals(before.replaceAll("cpu [0-9.]+ s|[0-9.]+ MiB", ""),
+                    host.run("dev:lsmod").replaceAll("cpu [0-9.]+ s|[0-9.]+ MiB", ""), host.run("dev:dmesg"));
+            // and a reader after it has its byte (scullpipe keeps data only while someone has it open)
+            Process next = new ProcessBuilder("head", "-c", "1", mount.resolve("scullpipe0").toString()).start();
+            host.until("dev:ls scullpipe0", o -> o.matches("(?s).*scullpipe0 .* 1 .*"));
+            assertEquals("", host.run("dev:write scullpipe0 x").trim());
+            assertTrue(next.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "the next reader has its byte");
+            assertEquals("x", new String(next.getInputStream().readAllBytes()));
+            assertEquals(0, host.exit(), host.output());
+        } finally {
+            unmount(mount);
+        }
+    }
+
     /** The samples and hostdev (real nodes through the HAL), unchanged jars, as they answer in the host's process and in processes of their own. */
     private static final List<String> SAMPLES = List.of("hostdev", "mem", "rust_chrdev", "rust_minimal", "rust_miscdev",
             "rust_module_parameters", "rust_print", "rust_random", "rust_semaphore", "rust_sync", "scull"); // the boot's order: the same numbers

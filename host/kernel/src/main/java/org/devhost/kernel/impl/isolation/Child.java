@@ -432,26 +432,43 @@ final class Child {
         }
     }
 
+    /**
+     * Writes a frame; dropped while the process has not connected (it gets what it needs once it
+     * has: its parameters by PARAMS, the HAL's configuration sent after the start). The caller's
+     * interrupt status is put aside meanwhile: a caller interrupted before (its earlier call was
+     * cancelled) must not close the socket, which a write on an interrupted thread does; an
+     * interrupt that lands during the write still would (the module then restarts).
+     */
     void send(byte kind, long id, byte[] payload) {
+        boolean interrupted = Thread.interrupted();
         try {
             synchronized (this) {
                 if (out == null) {
-                    return; // not connected yet: it asks for what it needs once it is (PARAMS)
+                    return;
                 }
                 Wire.write(out, kind, id, payload);
             }
         } catch (IOException e) {
             ended("its socket failed (" + e.getMessage() + ")");
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private void send(byte kind, long id, byte[] head, java.nio.ByteBuffer data) {
+        boolean interrupted = Thread.interrupted(); // as send(kind, id, payload)
         try {
             synchronized (this) {
                 Wire.write(channel, out, kind, id, head, data);
             }
         } catch (IOException e) {
             ended("its socket failed (" + e.getMessage() + ")");
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

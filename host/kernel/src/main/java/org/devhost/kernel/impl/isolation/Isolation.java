@@ -228,6 +228,9 @@ public final class Isolation implements SynchronousBundleListener, org.osgi.serv
         try {
             c.start(command(b, c), CONNECT_MS);
             core.log("INFO", module, "isolated module runs as process " + c.pid(), null);
+            if (c.usesHal()) { // a change of the HAL's rules between its file and the connection reaches it too
+                c.send(Wire.CONFIG, 0, Wire.config(HAL_PID, halConfig()));
+            }
             c.ready.get(org.devhost.kernel.ModuleManager.INIT_WAIT_MS, TimeUnit.MILLISECONDS);
         } catch (IOException | RuntimeException e) {
             c.stop();

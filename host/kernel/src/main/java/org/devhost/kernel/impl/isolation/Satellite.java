@@ -438,13 +438,23 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         }
     }
 
+    /**
+     * Writes a frame. The calling thread's interrupt status is put aside meanwhile (a driver's
+     * thread may send a wake-up or a log line while interrupted, and a write on an interrupted
+     * thread closes the socket); an interrupt that lands during the write still would.
+     */
     private void send(byte kind, long id, byte[] payload) {
+        boolean interrupted = Thread.interrupted();
         try {
             synchronized (this) {
                 Wire.write(out, kind, id, payload);
             }
         } catch (IOException e) {
             Runtime.getRuntime().halt(0); // the host is gone
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -583,7 +593,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         }
         try {
             if (f.kind() == Wire.READ) {
-                serveRead(f);
+                serveRead(f, serving);
                 return;
             }
             byte[] answer;
@@ -616,8 +626,13 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     /** This thread's buffer for a read's data: direct, so the answer goes out without a copy; grown as asked. */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
 
-    /** A read: the driver fills this thread's buffer, which goes to the socket as the answer's data. */
-    private void serveRead(Wire.Frame f) {
+    /**
+     * A read: the driver fills this thread's buffer, whose first bytes, as many as the driver said,
+     * go to the socket as the answer's data. The request ends (its cancel can no longer reach this
+     * thread, its interrupt is cleared) before anything is written: a write on an interrupted
+     * thread would close the socket.
+     */
+    private void serveRead(Wire.Frame f, Serving serving) {
         ByteBuffer dst;
         int n;
         try {
@@ -633,13 +648,16 @@ public final class Satellite implements Upstream, LogListener, Supervision {
             dst.clear().limit(length);
             n = file(fileId).forwardedRead(dst, offset);
         } catch (KernelException e) {
+            end(f, serving);
             send(Wire.ERR, f.id(), Wire.err(e));
             return;
         } catch (Throwable e) {
+            end(f, serving);
             send(Wire.ERR, f.id(), failure(e));
             return;
         }
-        dst.flip();
+        end(f, serving);
+        dst.flip().limit(n); // the driver may have put more than it counts (a legal short read): its count goes
         try {
             synchronized (this) {
                 Wire.write(channel, out, Wire.OK, f.id(), new Wire.Out().l(n).done(), dst);
