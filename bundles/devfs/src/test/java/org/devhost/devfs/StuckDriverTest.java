@@ -241,7 +241,9 @@ class StuckDriverTest {
         interrupt(3, 2);
         assertEquals(Fuse.EINTR, error(2), "answered for the driver after the grace");
         assertEquals(1, server.abandonedThreads());
-        assertTrue(logged.stream().anyMatch(l -> l.startsWith("warn") && l.contains("EINTR")), logged.toString());
+        // the reply goes out first, the line after it
+        await(() -> "the warning about EINTR; log " + logged,
+                () -> logged.stream().anyMatch(l -> l.startsWith("warn") && l.contains("EINTR")));
 
         // the thread the driver holds is replaced: another client's request is served meanwhile
         queue(Fuse.GETATTR, 4, Nodes.ROOT, body(16));
