@@ -103,6 +103,7 @@ public final class Satellite implements Upstream, LogListener, Supervision {
     private BundleContext context;
     private OutputStream out;
     private ModuleRegistry host;
+    private ServiceComponentRuntime scr;
 
     @Activate
     public Satellite(@Reference KernelCore core, @Reference ServiceComponentRuntime scr, BundleContext context)
@@ -128,6 +129,19 @@ public final class Satellite implements Upstream, LogListener, Supervision {
         ask(Wire.HELLO, new Wire.Out().l(ProcessHandle.current().pid()).s(module == null ? "" : module));
         core.table().upstream(this);
         core.supervisor(this); // the driver's faults are the host's to count
+        this.scr = scr;
+    }
+
+    /**
+     * Starts the driver on a thread of its own. Not from the constructor: SCR binds the dynamic
+     * references ({@link #parameters} among them) after the constructor returns and before this,
+     * and a driver started before then would init without the parameters the host stored for it.
+     */
+    @Activate
+    void activate() {
+        if (!child) {
+            return;
+        }
         String driver = context.getProperty(ChildMain.DRIVER_PROPERTY);
         Thread init = new Thread(() -> startDriver(context, scr, driver), "devhost satellite init");
         init.setDaemon(true);
@@ -240,7 +254,10 @@ public final class Satellite implements Upstream, LogListener, Supervision {
             }
         }
         org.devhost.kernel.ModuleParameters p = parameters;
-        if (!values.isEmpty() && p != null) {
+        if (!values.isEmpty() && p == null) {
+            throw new IOException("the module's parameters cannot be applied: the kernel's ModuleParameters service is not running");
+        }
+        if (!values.isEmpty()) {
             p.load(module, values);
         }
     }
