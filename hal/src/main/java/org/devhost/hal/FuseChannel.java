@@ -51,6 +51,28 @@ public interface FuseChannel extends AutoCloseable {
      */
     boolean send(ByteBuffer src);
 
+    /**
+     * Opens queue {@code id} of FUSE over io_uring on this channel: an io_uring with room for
+     * {@code capacity} entries, each with a payload area of {@code payloadSize} bytes (at least the
+     * largest request or reply body the INIT reply allows), none registered yet. Made before the
+     * INIT reply that accepts {@code FUSE_OVER_IO_URING} (once accepted, the kernel holds every
+     * request until the queues are registered, or one registration fails), registered after it
+     * with {@link FuseQueue#grow}. The kernel sends requests through the queues once every CPU's
+     * queue has an entry; {@code /dev/fuse} still carries INTERRUPT, FORGET and notifications.
+     * @throws org.devhost.kernel.KernelException EOPNOTSUPP when this HAL backend has no io_uring
+     *     (the JNA backend); the system's error when the ring cannot be made
+     * @since 1.4
+     */
+    default FuseQueue queue(int id, int capacity, int payloadSize) {
+        throw new org.devhost.kernel.KernelException(org.devhost.kernel.Errno.EOPNOTSUPP,
+                "this HAL backend has no io_uring (the FFM backend, on JDK 22 and later, has it)");
+    }
+
+    /** Whether {@link #queue} can work with this HAL backend (the kernel may still refuse). @since 1.4 */
+    default boolean hasQueues() {
+        return false;
+    }
+
     /** Detaches the mount ({@code MNT_DETACH}) and ends the connection; idempotent. */
     @Override
     void close();

@@ -3,5 +3,5 @@
  * here; failures are {@link org.devhost.kernel.KernelException}s carrying the errno.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.devhost.hal;

@@ -33,6 +33,8 @@ final class HostOptions {
         List<Option> o = new ArrayList<>();
         o.add(frameworkProperty("org.osgi.service.log.admin.loglevel").value("INFO"));
         o.add(frameworkProperty("devhost.revoke.timeout.ms").value("5000"));
+        // devfs's transport for the whole run (.ci/run runs the devfs tests again with uring)
+        o.add(frameworkProperty("devhost.devfs.transport").value(System.getProperty("itest.devfs.transport", "fuse")));
         o.add(cleanCaches());
         o.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         o.add(junitBundles());

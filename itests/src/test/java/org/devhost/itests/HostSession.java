@@ -47,6 +47,9 @@ final class HostSession implements AutoCloseable {
                 "org.osgi.framework.storage=" + own.resolve("cache"), "devhost.deploy=" + own.resolve("deploy"),
                 "devhost.conf=" + own.resolve("conf")));
         cmd.addAll(List.of(args));
+        if (System.getProperty("itest.devfs.transport") != null && cmd.stream().noneMatch(a -> a.startsWith("devhost.devfs.transport="))) {
+            cmd.add("devhost.devfs.transport=" + System.getProperty("itest.devfs.transport")); // as HostOptions does
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().put("DEVHOST_NO_BUILD", "1"); // the reactor built it already
         pb.environment().putAll(env);

@@ -50,6 +50,12 @@ public final class Devfs {
     public static final String MOUNT_PROPERTY = "devhost.devfs.mount";
     /** Framework property: the interrupt grace in milliseconds ({@link Config#interrupt_grace_ms}). */
     static final String GRACE_PROPERTY = "devhost.devfs.interrupt_grace_ms";
+    /**
+     * Framework property: {@code fuse} (the default: requests through {@code /dev/fuse}) or {@code
+     * uring} (FUSE over io_uring where the kernel offers it and the HAL can, else {@code /dev/fuse}
+     * with the reason in the log and {@code dev:mounts}).
+     */
+    static final String TRANSPORT_PROPERTY = "devhost.devfs.transport";
 
     @ObjectClassDefinition(name = "devhost devfs", description = "Every device as a file under a FUSE mount point.")
     public @interface Config {
@@ -130,6 +136,12 @@ public final class Devfs {
         try {
             FuseChannel c = hal.mountFuse("devhost", mount, allowOther);
             FuseServer s = new FuseServer(c, nodes, registry, log, threads, userThreads, grace, FuseServer.MAX_ABANDONED);
+            String transport = context.getProperty(TRANSPORT_PROPERTY) == null ? "fuse" : context.getProperty(TRANSPORT_PROPERTY);
+            if (!transport.equals("fuse") && !transport.equals("uring")) {
+                log.warn("devfs: {}={} is none of fuse, uring; fuse is used", TRANSPORT_PROPERTY, transport);
+                transport = "fuse";
+            }
+            s.transport(transport, !"false".equals(context.getProperty("devhost.devfs.uring_pin")));
             s.start();
             channel = c;
             server = s;
@@ -264,6 +276,7 @@ public final class Devfs {
         b.append(String.format("files %d, open %d, server threads %d (most %d, in drivers %d), protocol %d.%d (kernel"
                 + " offered 7.%d)%n", nodes.size(), s.openFiles(), s.threads(), s.mostThreads(), s.busyThreads(), Fuse.MAJOR,
                 Math.min(Fuse.MINOR, s.kernelMinor()), s.kernelMinor()));
+        b.append("transport: ").append(s.transport()).append(System.lineSeparator());
         StringJoiner counts = new StringJoiner(", ", "requests: ", "");
         for (int op = 0; op < s.requests.length; op++) {
             long n = s.requests[op].sum();

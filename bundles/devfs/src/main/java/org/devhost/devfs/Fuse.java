@@ -109,6 +109,12 @@ final class Fuse {
     static final int ATOMIC_O_TRUNC = 1 << 3;
     static final int BIG_WRITES = 1 << 5;
     static final int MAX_PAGES = 1 << 22;
+    /** flags2 follows in fuse_init_in (at {@link #INIT_IN_FLAGS2}) and fuse_init_out (at {@link #INIT_OUT_FLAGS2}). */
+    static final int INIT_EXT = 1 << 30;
+    static final int INIT_IN_FLAGS2 = 16;
+    static final int INIT_OUT_FLAGS2 = 32;
+    /** FUSE_OVER_IO_URING (1 << 41): bit 9 of flags2 (protocol 7.42). */
+    static final int OVER_IO_URING = 1 << 9;
 
     // ---- attributes ----
     /** struct fuse_attr: 88 bytes. */

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.devhost.hal.FuseChannel;
+import org.devhost.hal.FuseQueue;
 import org.devhost.kernel.DeviceRegistry;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.File;
@@ -125,6 +126,15 @@ final class FuseServer {
     private final AtomicInteger mostThreads = new AtomicInteger();
     private volatile int kernelMinor;
     private volatile boolean stopping;
+    /** How requests come: {@code fuse} ({@code /dev/fuse} only), or {@code uring} (io_uring when the kernel offers it and the HAL can). */
+    private volatile String transport = "fuse";
+    private volatile boolean pin = true;
+    /** The io_uring queues once INIT accepted them; null while requests come through /dev/fuse. */
+    private volatile Rings rings;
+    /** Why requests come through /dev/fuse, when they do. */
+    private volatile String fuseWhy = "before INIT";
+    /** The worker of a ring thread ({@link #serveEntry}); unset on /dev/fuse threads. */
+    private static final ThreadLocal<Requests.Worker> RING_WORKER = new ThreadLocal<>();
 
     /** An open device file: the kernel's open file and what FUSE needs beside it. */
     static final class Handle {
@@ -157,6 +167,19 @@ final class FuseServer {
         for (int i = 0; i < requests.length; i++) {
             requests[i] = new LongAdder();
         }
+    }
+
+    /** Chooses the transport (before {@link #start}): {@code fuse} or {@code uring}; {@code pin} pins ring threads to their CPUs. */
+    void transport(String mode, boolean pinned) {
+        transport = mode;
+        pin = pinned;
+    }
+
+    /** Which transport serves, and why, for dev:mounts and the log. */
+    String transport() {
+        Rings r = rings;
+        return r != null && r.state().startsWith("io_uring") ? r.state() + "; requests on the rings " + r.requests.sum()
+                + ", entries " + r.depth() + ", hand-overs " + r.handoffs.sum() : r != null ? r.state() : "/dev/fuse (" + fuseWhy + ")";
     }
 
     void start() {
@@ -200,6 +223,10 @@ final class FuseServer {
             all.add(w);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        Rings r = rings;
+        if (r != null) {
+            r.stop(deadline);
+        }
         for (Thread t : all) {
             try {
                 t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -325,7 +352,13 @@ final class FuseServer {
         int out = r + Fuse.OUT_HEADER; // the reply's body
         try {
             switch (opcode) {
-                case Fuse.INIT -> reply(buf, unique, init(buf, body, out));
+                case Fuse.INIT -> {
+                    reply(buf, unique, init(buf, body, out));
+                    Rings accepted = rings;
+                    if (accepted != null) {
+                        accepted.start(); // the reply accepted the rings: the kernel now waits for their entries
+                    }
+                }
                 case Fuse.LOOKUP -> reply(buf, unique, lookup(buf, nodeid, cString(buf, body, length), out));
                 case Fuse.GETATTR -> reply(buf, unique, attrOut(buf, nodeid, out));
                 case Fuse.SETATTR -> reply(buf, unique, setattr(buf, nodeid, body, out));
@@ -349,7 +382,9 @@ final class FuseServer {
                         // close runs the driver's release when no operation holds the file: driver
                         // code, never refused (the file must go), counted busy so a reader is kept
                         busy.incrementAndGet();
-                        ensureReader();
+                        if (rings == null || RING_WORKER.get() == null) {
+                            ensureReader();
+                        }
                         try {
                             h.file.close();
                         } finally {
@@ -465,7 +500,9 @@ final class FuseServer {
             refused(-1, maxThreads + " requests are in drivers, the most there may be (devhost.devfs.threads)");
             return false;
         }
-        ensureReader();
+        if (rings == null || RING_WORKER.get() == null) {
+            ensureReader(); // a ring thread's queue goes to another thread if it blocks (Rings)
+        }
         return true;
     }
 
@@ -521,16 +558,22 @@ final class FuseServer {
                 continue; // its thread claimed it first: its own reply goes out
             }
             inDriver.answered(r);
-            answerFor(r.unique, o.errno());
+            if (r.queue != null) {
+                answerOnRing(r, o.errno());
+            } else {
+                answerFor(r.unique, o.errno());
+            }
             answeredForDrivers.increment();
             String thread = r.worker.thread.getName();
             if (replace) {
                 // out of the pool's counts: its place in driver code goes to the next request
                 // (ensureReader keeps readers beside the busy threads, so none is started here)
-                threads.decrementAndGet();
                 leave(r.uid);
-                synchronized (started) {
-                    started.remove(r.worker.thread);
+                if (r.queue == null) { // a ring thread is in no pool count: its queue was handed on already
+                    threads.decrementAndGet();
+                    synchronized (started) {
+                        started.remove(r.worker.thread);
+                    }
                 }
                 log.warn("devfs: {} on {} answered {} for its driver: {}, and the driver still holds '{}'; the thread is"
                         + " left to it and its place given to the next request ({} abandoned, at most {})", r.what, deviceName(r),
@@ -558,6 +601,20 @@ final class FuseServer {
         }
         Nodes.Node n = nodes.node(r.nodeid);
         return n != null ? n.name : "node " + r.nodeid;
+    }
+
+    /** An error reply committed to a ring request's entry (its thread works in its own buffer, never the entry's). */
+    private void answerOnRing(Requests.Request r, int errno) {
+        ByteBuffer h = r.queue.header(r.entry);
+        h.putInt(FuseQueue.IN_OUT, Fuse.OUT_HEADER).putInt(FuseQueue.IN_OUT + 4, -errno).putLong(FuseQueue.IN_OUT + 8, r.unique);
+        h.putInt(FuseQueue.PAYLOAD_SIZE, 0);
+        try {
+            commit(r.queue, r.entry);
+        } catch (KernelException e) {
+            if (!stopping) {
+                log.warn("devfs: the answer for a stuck driver was not delivered: {}", e.getMessage());
+            }
+        }
     }
 
     /** An error reply from the sweeping thread's own buffer (the request's thread still uses its own). */
@@ -593,8 +650,13 @@ final class FuseServer {
     }
 
     private void send(ByteBuffer buf, int from, int len) {
-        buf.limit(from + len).position(from);
+        Requests.Worker ring = rings == null ? null : RING_WORKER.get();
         try {
+            if (ring != null && ring.queue != null) {
+                ringReply(ring, buf, from, len);
+                return;
+            }
+            buf.limit(from + len).position(from);
             channel.send(buf); // false: the request was interrupted and nobody waits
         } catch (KernelException e) {
             if (!stopping) {
@@ -621,6 +683,96 @@ final class FuseServer {
     private static final ThreadLocal<ByteBuffer> NOTIFY =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder()));
 
+    // ---- FUSE over io_uring ----
+
+    /** The rings, made when the kernel offers FUSE over io_uring and the transport and HAL allow; else null, and why. */
+    private Rings offerRings(ByteBuffer buf, int body, int offered) {
+        if (!transport.equals("uring")) {
+            fuseWhy = "devhost.devfs.transport=fuse, the default; =uring asks for FUSE over io_uring";
+            return null;
+        }
+        boolean kernelOffers = (offered & Fuse.INIT_EXT) != 0 && (buf.getInt(body + Fuse.INIT_IN_FLAGS2) & Fuse.OVER_IO_URING) != 0;
+        if (!kernelOffers) {
+            fuseWhy = "the kernel does not offer FUSE over io_uring: it needs Linux 6.14+ with"
+                    + " /sys/module/fuse/parameters/enable_uring set to Y";
+            log.info("devfs: requests come through /dev/fuse: {}", fuseWhy);
+            System.out.println("devhost: devfs requests come through /dev/fuse: " + fuseWhy);
+            return null;
+        }
+        Rings r = Rings.open(channel, this, log, pin, Math.min(4096, maxThreads + Rings.DEPTH), MAX_READ);
+        if (r == null) {
+            fuseWhy = channel.hasQueues() ? "the io_uring queues could not be made (see the log)"
+                    : "this HAL backend has no io_uring (the FFM backend on JDK 22+ has)";
+        }
+        return r;
+    }
+
+    /**
+     * Serves the request in entry {@code entry} of ring queue {@code q} on a ring thread: copied
+     * into the thread's buffer as {@code /dev/fuse} gives it (header, operation's header, payload),
+     * run by {@link #dispatch}, whose reply {@link #send} commits to the entry.
+     */
+    void serveEntry(FuseQueue q, int entry, ByteBuffer buf, Requests.Worker worker) {
+        if (RING_WORKER.get() != worker) {
+            RING_WORKER.set(worker);
+        }
+        ByteBuffer h = q.header(entry);
+        int length = h.getInt(FuseQueue.IN_OUT);
+        int payload = h.getInt(FuseQueue.PAYLOAD_SIZE);
+        int op = length - Fuse.IN_HEADER - payload;
+        worker.queue = q;
+        worker.entry = entry;
+        buf.clear();
+        if (op < 0 || op > FuseQueue.ENTRY - FuseQueue.OP || payload < 0 || length > REQUEST_AREA) {
+            long unique = h.getLong(FuseQueue.IN_OUT + Fuse.IN_UNIQUE);
+            log.error("devfs: a malformed request on FUSE queue {} (length {}, payload {}); answered EIO", q.id(), length, payload);
+            fail(buf, unique, Fuse.EIO);
+            worker.queue = null;
+            return;
+        }
+        buf.put(0, h, FuseQueue.IN_OUT, Fuse.IN_HEADER);
+        buf.put(Fuse.IN_HEADER, h, FuseQueue.OP, op);
+        if (payload > 0) {
+            buf.put(Fuse.IN_HEADER + op, q.payload(entry), 0, payload);
+        }
+        Thread.interrupted(); // a stale interrupt must not end the next driver wait
+        if (!dispatch(buf, length, worker)) {
+            abandoned.decrementAndGet(); // answered for its driver, which returned it at last: the thread goes on
+        }
+        worker.queue = null;
+    }
+
+    /** A reply to the request in the ring thread's entry: its header and body to the entry, committed. */
+    private void ringReply(Requests.Worker w, ByteBuffer buf, int from, int len) {
+        FuseQueue q = w.queue;
+        int entry = w.entry;
+        w.queue = null; // one reply per entry: after this commit it holds the next request
+        ByteBuffer h = q.header(entry);
+        h.putInt(FuseQueue.IN_OUT, len).putInt(FuseQueue.IN_OUT + 4, buf.getInt(from + 4))
+                .putLong(FuseQueue.IN_OUT + 8, buf.getLong(from + 8));
+        int body = len - Fuse.OUT_HEADER;
+        if (body > 0) {
+            q.payload(entry).put(0, buf, from + Fuse.OUT_HEADER, body);
+        }
+        h.putInt(FuseQueue.PAYLOAD_SIZE, body);
+        if (w.owner) {
+            w.toCommit = entry; // with the owner's next take, in one call
+            return;
+        }
+        commit(q, entry);
+    }
+
+    void commit(FuseQueue q, int entry) {
+        try {
+            q.commit(entry);
+        } finally {
+            Rings r = rings;
+            if (r != null) {
+                r.committed(q.id());
+            }
+        }
+    }
+
     // ---- the file system ----
 
     private int init(ByteBuffer buf, int body, int out) {
@@ -646,6 +798,13 @@ final class FuseServer {
         buf.putInt(out + 20, MAX_IO); // max_write
         buf.putInt(out + 24, 1); // time_gran: nanoseconds
         buf.putShort(out + 28, (short) (MAX_READ / 4096)); // max_pages: taken only with FUSE_MAX_PAGES
+        if (minor >= 23 && rings == null) {
+            rings = offerRings(buf, body, offered);
+            if (rings != null) {
+                buf.putInt(out + 12, buf.getInt(out + 12) | Fuse.INIT_EXT);
+                buf.putInt(out + Fuse.INIT_OUT_FLAGS2, Fuse.OVER_IO_URING);
+            }
+        }
         return minor < 23 ? 24 : Fuse.INIT_OUT_SIZE;
     }
 

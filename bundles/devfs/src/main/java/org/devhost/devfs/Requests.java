@@ -41,6 +41,13 @@ final class Requests {
         Request current;
         /** The thread's buffer for reads above the reply area; made on first use (FuseServer). */
         ByteBuffer large;
+        /** The io_uring queue and entry of the request the thread serves; null when it came through {@code /dev/fuse}. */
+        org.devhost.hal.FuseQueue queue;
+        int entry;
+        /** A ring queue's owner commits its replies itself, with its next take ({@link #toCommit}). */
+        boolean owner;
+        /** The entry whose reply the owner has to commit; -1 when none. */
+        int toCommit = -1;
     }
 
     /**
@@ -65,6 +72,9 @@ final class Requests {
         /** The open file it runs on; null for OPEN, which has none yet. */
         final OpenFile file;
         final String what;
+        /** Where its reply goes: the io_uring queue and entry it came in (null: {@code /dev/fuse}). */
+        final org.devhost.hal.FuseQueue queue;
+        final int entry;
         final long startedNanos = System.nanoTime();
         /** When FUSE_INTERRUPT named it ({@link System#nanoTime}); meaningful once {@code interrupted}. */
         private volatile long interruptedNanos;
@@ -89,6 +99,8 @@ final class Requests {
             this.uid = uid;
             this.file = file;
             this.what = what;
+            this.queue = worker.queue;
+            this.entry = worker.entry;
         }
 
         /** Its own thread's claim to the reply: false when it was answered for it meanwhile (send nothing). */

@@ -105,6 +105,21 @@ final class FuseDevice implements FuseChannel {
     }
 
     @Override
+    public boolean hasQueues() {
+        return sys.ioUringSetup(0, 0) != -38;
+    }
+
+    @Override
+    public org.devhost.hal.FuseQueue queue(int id, int capacity, int payloadSize) {
+        if (!hasQueues()) {
+            throw new KernelException(Errno.EOPNOTSUPP, "this HAL backend (" + sys.description()
+                    + ") has no io_uring; the FFM backend (JDK 22 and later) has it");
+        }
+        enter(); // the queue's commands name this descriptor: it stays open while the queue lives
+        return new UringQueue(sys, fd, id, capacity, payloadSize, this::leave);
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;

@@ -112,4 +112,31 @@ public interface Syscalls {
     long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
 
     int waitpid(int pid, long status, int options);
+
+    // ---- io_uring (FUSE over io_uring): a backend without them answers -ENOSYS ----
+
+    /** {@code io_uring_setup(2)}: the ring's descriptor, or minus the error number. */
+    default int ioUringSetup(int entries, long params) {
+        return -38;
+    }
+
+    /** {@code io_uring_enter(2)} without a signal mask: what it returns, or minus the error number. */
+    default int ioUringEnter(int fd, int toSubmit, int minComplete, int flags) {
+        return -38;
+    }
+
+    /** {@code mmap(2)}: the address, or minus the error number. */
+    default long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        return -38;
+    }
+
+    /** {@code munmap(2)}: 0, or minus the error number. */
+    default int munmap(long address, long length) {
+        return -38;
+    }
+
+    /** {@code sched_setaffinity(2)} of the calling thread to one CPU: 0, or minus the error number. */
+    default int pinToCpu(int cpu) {
+        return -38;
+    }
 }

@@ -63,6 +63,14 @@ public final class FfmSyscalls implements Syscalls {
     private static final MethodHandle SOCKET = bind("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle BIND = bind("bind", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SENDTO = bind("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SYSCALL = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle MMAP = bind("mmap", JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle MUNMAP = bind("munmap", JAVA_INT, JAVA_LONG, JAVA_LONG);
+    /** x86-64 and aarch64 share these numbers (the "generic" table's 425 and 426). */
+    private static final long SYS_IO_URING_SETUP = 425;
+    private static final long SYS_IO_URING_ENTER = 426;
+    private static final long SYS_SCHED_SETAFFINITY = "aarch64".equals(System.getProperty("os.arch")) ? 122 : 203;
     // no errno: these return their result (or error number) directly
     private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEGID = plain("getegid", FunctionDescriptor.of(JAVA_INT));
@@ -422,6 +430,62 @@ public final class FfmSyscalls implements Syscalls {
         MemorySegment s = ERRNO_STATE.get();
         try {
             return result((long) SENDTO.invokeExact(s, fd, buf, len, flags, addr, addrlen), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int ioUringSetup(int entries, long params) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return (int) result((long) SYSCALL.invokeExact(s, SYS_IO_URING_SETUP, (long) entries, params, 0L, 0L, 0L, 0L), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int ioUringEnter(int fd, int toSubmit, int minComplete, int flags) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return (int) result((long) SYSCALL.invokeExact(s, SYS_IO_URING_ENTER, (long) fd, (long) toSubmit, (long) minComplete,
+                    (long) flags, 0L, 0L), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return result((long) MMAP.invokeExact(s, address, length, prot, flags, fd, offset), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int munmap(long address, long length) {
+        MemorySegment s = ERRNO_STATE.get();
+        try {
+            return result((int) MUNMAP.invokeExact(s, address, length), s);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int pinToCpu(int cpu) {
+        if (cpu < 0 || cpu >= 1024) {
+            return -22;
+        }
+        MemorySegment s = ERRNO_STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(128); // cpu_set_t: 1024 bits
+            mask.set(java.lang.foreign.ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
+            return (int) result((long) SYSCALL.invokeExact(s, SYS_SCHED_SETAFFINITY, 0L, 128L, mask.address(), 0L, 0L, 0L), s);
         } catch (Throwable t) {
             throw failed(t);
         }
