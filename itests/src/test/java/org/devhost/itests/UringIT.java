@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel's {@code enable_uring} switched on (and put back after), real clients on the mount. The
  * ring serves (dev:mounts says so and its counter rises), a queue whose entries are held by
  * blocked readers grows so the writer that frees them still gets through, an interrupt and a poll
- * notification work, the host stops cleanly with a request in flight; where the kernel or the HAL
+ * notification work, the host stops cleanly with a request in flight on every queue; where the kernel or the HAL
  * cannot, devfs stays on /dev/fuse and says why. The ring needs the FFM HAL (JDK 22+): on JDK 17
  * the first test checks that fallback instead.
  */
@@ -86,11 +86,18 @@ class UringIT {
             }
             assertEquals(12, got.length(), got.toString());
 
-            // the host stops with a request in flight on a queue: the reader is answered, nothing stays mounted
-            Process left = new ProcessBuilder("head", "-c", "1", mount.resolve("scullpipe3").toString()).start();
-            host.until("dev:ls scullpipe3", o -> o.matches("(?s).*scullpipe3 .* 1 .*"));
+            // the host stops with a request in flight on every queue (a reader on each CPU): each is answered, nothing stays mounted
+            int cpus = possibleCpus();
+            List<Process> left = new ArrayList<>();
+            for (int cpu = 0; cpu < cpus; cpu++) {
+                left.add(new ProcessBuilder("taskset", "-c", Integer.toString(cpu), "head", "-c", "1",
+                        mount.resolve("scullpipe3").toString()).start());
+            }
+            host.until("dev:ls scullpipe3", o -> o.matches("(?s).*scullpipe3 .* " + cpus + " .*"));
             assertEquals(0, host.exit(), host.output());
-            assertTrue(left.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "the reader in flight is answered");
+            for (Process r : left) {
+                assertTrue(r.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "every reader in flight is answered");
+            }
             assertTrue(!Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mount + " "), "nothing stays mounted");
         } finally {
             Files.writeString(ENABLE, before);
