@@ -45,8 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a value differs from run to run or machine to machine, and only there ({@link #MASKS}): bundle
  * ids, the kernel log's uptimes, clock times, jar sizes in {@code dev:lsmod}, dd's times and
  * rates, devfs's thread numbers, the JDK's own stack frames (they differ between JDK 17 and 25),
- * and milliseconds measured by the host; the test's devfs mount is shown as
- * {@code /run/devhost/dev} and the checkout as {@code <your checkout>}. A bundle id that a
+ * milliseconds measured by the host, and the one line that says the class archive for isolated
+ * modules was made (it comes once per build, at whatever moment the making ends); the test's
+ * devfs mount is shown as {@code /run/devhost/dev} and the checkout as {@code <your checkout>}. A bundle id that a
  * command takes ({@code stop 20}) is the one the host printed where the README shows that id, as
  * a user reads it from {@code lb}.
  *
@@ -99,6 +100,10 @@ class ReadmeTourIT {
             Map.entry(Pattern.compile("\\b(\\w+)\\[\\d+\\]"), "$1[<pid>]"),
             Map.entry(Pattern.compile("\\b(process|pid) \\d+\\b"), "$1 <pid>"),
             Map.entry(Pattern.compile("[\\d.]+ MiB resident, cpu [\\d.]+ s"), "<n> MiB resident, cpu <t> s"),
+            // the host's line that it made the class archive for isolated modules: it comes once, when the
+            // archive for this build is first needed, at whatever moment the making ends (a tour right
+            // after a fresh build shows it in the middle of some command's output, later tours never)
+            Map.entry(Pattern.compile("^.*class archive for isolated modules' processes made: .*\\n", Pattern.MULTILINE), ""),
             // a column as wide as its widest cell (a pid has 5 digits or 7): the gaps between columns,
             // not their widths, are compared
             Map.entry(Pattern.compile(" {2,}"), "  "));
