@@ -60,12 +60,12 @@ public interface FuseChannel extends AutoCloseable {
      * with {@link FuseQueue#grow}. The kernel sends requests through the queues once every CPU's
      * queue has an entry; {@code /dev/fuse} still carries INTERRUPT, FORGET and notifications.
      * @throws org.devhost.kernel.KernelException EOPNOTSUPP when this HAL backend has no io_uring
-     *     (the JNA backend); the system's error when the ring cannot be made
+     *     (both of devhost's have it); the system's error when the ring cannot be made
      * @since 1.4
      */
     default FuseQueue queue(int id, int capacity, int payloadSize) {
         throw new org.devhost.kernel.KernelException(org.devhost.kernel.Errno.EOPNOTSUPP,
-                "this HAL backend has no io_uring (the FFM backend, on JDK 22 and later, has it)");
+                "this HAL backend has no io_uring");
     }
 
     /** Whether {@link #queue} can work with this HAL backend (the kernel may still refuse). @since 1.4 */

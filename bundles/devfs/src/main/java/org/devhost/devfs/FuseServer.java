@@ -702,7 +702,7 @@ final class FuseServer {
         Rings r = Rings.open(channel, this, log, pin, Math.min(4096, maxThreads + Rings.DEPTH), MAX_READ);
         if (r == null) {
             fuseWhy = channel.hasQueues() ? "the io_uring queues could not be made (see the log)"
-                    : "this HAL backend has no io_uring (the FFM backend on JDK 22+ has)";
+                    : "this HAL backend has no io_uring";
         }
         return r;
     }

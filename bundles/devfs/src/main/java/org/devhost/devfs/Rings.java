@@ -88,8 +88,8 @@ final class Rings {
      */
     static Rings open(FuseChannel channel, FuseServer server, Logger log, boolean pin, int capacity, int payload) {
         if (!channel.hasQueues()) {
-            log.info("devfs: requests come through /dev/fuse: this HAL backend has no io_uring (the FFM backend on JDK 22+ has)");
-            System.out.println("devhost: devfs requests come through /dev/fuse: this HAL backend has no io_uring (the FFM backend on JDK 22+ has)");
+            log.info("devfs: requests come through /dev/fuse: this HAL backend has no io_uring");
+            System.out.println("devhost: devfs requests come through /dev/fuse: this HAL backend has no io_uring");
             return null;
         }
         int cpus = possibleCpus();

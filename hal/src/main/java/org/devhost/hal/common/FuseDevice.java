@@ -113,7 +113,7 @@ final class FuseDevice implements FuseChannel {
     public org.devhost.hal.FuseQueue queue(int id, int capacity, int payloadSize) {
         if (!hasQueues()) {
             throw new KernelException(Errno.EOPNOTSUPP, "this HAL backend (" + sys.description()
-                    + ") has no io_uring; the FFM backend (JDK 22 and later) has it");
+                    + ") cannot call io_uring_setup(2): ENOSYS");
         }
         enter(); // the queue's commands name this descriptor: it stays open while the queue lives
         return new UringQueue(sys, fd, id, capacity, payloadSize, this::leave);

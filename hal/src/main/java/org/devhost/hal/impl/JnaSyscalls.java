@@ -267,4 +267,65 @@ public final class JnaSyscalls implements Syscalls {
             return minus(e);
         }
     }
+
+    /** x86-64 and aarch64 share these numbers (the "generic" table's 425 and 426). */
+    private static final long SYS_IO_URING_SETUP = 425;
+    private static final long SYS_IO_URING_ENTER = 426;
+
+    @Override
+    public int ioUringSetup(int entries, long params) {
+        try {
+            return (int) LibC.syscall(SYS_IO_URING_SETUP, entries, params, 0, 0, 0, 0);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
+
+    @Override
+    public int ioUringEnter(int fd, int toSubmit, int minComplete, int flags) {
+        try {
+            return (int) LibC.syscall(SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags, 0, 0);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
+
+    @Override
+    public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        try {
+            return LibC.mmap(address, length, prot, flags, fd, offset);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
+
+    @Override
+    public int munmap(long address, long length) {
+        try {
+            return LibC.munmap(address, length);
+        } catch (LastErrorException e) {
+            return minus(e);
+        }
+    }
+
+    @Override
+    public int pinToCpu(int cpu) {
+        if (cpu < 0 || cpu >= 1024) {
+            return -22;
+        }
+        long mask = Native.malloc(128); // cpu_set_t: 1024 bits
+        if (mask == 0) {
+            return -12;
+        }
+        try {
+            Pointer m = new Pointer(mask);
+            m.clear(128);
+            m.setByte(cpu / 8, (byte) (1 << (cpu % 8)));
+            return LibC.sched_setaffinity(0, 128, mask);
+        } catch (LastErrorException e) {
+            return minus(e);
+        } finally {
+            Native.free(mask);
+        }
+    }
 }

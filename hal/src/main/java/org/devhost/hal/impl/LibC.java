@@ -70,4 +70,18 @@ final class LibC {
     static native int bind(int fd, long addr, int addrlen) throws LastErrorException;
 
     static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) throws LastErrorException;
+
+    /**
+     * {@code syscall(2)}, for the system calls libc has no function for (io_uring's). It is
+     * variadic; called with six {@code long}s it is not: on x86-64 and aarch64 Linux the integer
+     * arguments of a variadic call travel in the same registers, and glibc's {@code syscall} only
+     * moves them into the kernel's.
+     */
+    static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6) throws LastErrorException;
+
+    static native long mmap(long address, long length, int prot, int flags, int fd, long offset) throws LastErrorException;
+
+    static native int munmap(long address, long length) throws LastErrorException;
+
+    static native int sched_setaffinity(int pid, long size, long mask) throws LastErrorException;
 }
