@@ -48,8 +48,10 @@ class UringIT {
             assertEquals("hello", sh("cat " + mount.resolve("scull0")));
             assertTrue(onRings(host.run("dev:mounts")) > first, "the requests came through the rings");
 
-            // an interrupted reader (SIGINT to head blocked on an empty pipe) ends at once
-            Process reader = new ProcessBuilder("head", "-c", "1", mount.resolve("scullpipe0").toString()).start();
+            // an interrupted reader (SIGINT to head blocked on an empty pipe) ends at once; SIGINT at
+            // its default: a build started in the background (a shell's "&") inherits it ignored
+            Process reader = new ProcessBuilder("env", "--default-signal=INT", "head", "-c", "1",
+                    mount.resolve("scullpipe0").toString()).start();
             host.until("dev:ls scullpipe0", o -> o.matches("(?s).*scullpipe0 .* 1 .*"));
             new ProcessBuilder("kill", "-INT", Long.toString(reader.pid())).start().waitFor();
             assertTrue(reader.waitFor(HostSession.BOUND_SECONDS, TimeUnit.SECONDS), "the interrupted reader ends");
