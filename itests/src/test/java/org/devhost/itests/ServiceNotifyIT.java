@@ -237,4 +237,47 @@ class ServiceNotifyIT {
             receiver.destroyForcibly();
         }
     }
+
+    /**
+     * devfs that cannot mount (its mount point is a file) leaves systemd waiting for no READY=1
+     * that never comes: the host says why in STATUS= with ERRNO= and exits with status 1 at once,
+     * so the start fails with the reason in {@code systemctl status}, not at TimeoutStartSec.
+     */
+    @Test
+    void aHostWhoseDevfsCannotMountFailsItsStartAtOnceAndSaysWhy() throws Exception {
+        Needs.that(Needs.onPath("python3"), "no python3 on the PATH (apt-get install python3)");
+        Needs.that(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse: devfs cannot mount here");
+        Path socket = tmp.resolve("notify");
+        Process receiver = receiver(socket);
+        Path notAFolder = tmp.resolve("dev");
+        Files.writeString(notAFolder, "a file, not a folder\n");
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("devhost").toString(), "org.osgi.framework.storage=" + tmp.resolve("cache"),
+                "devhost.deploy=" + tmp.resolve("deploy"), "devhost.conf=" + tmp.resolve("conf"),
+                "devhost.devfs.mount=" + notAFolder, "--no-shell")
+                .directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().put("DEVHOST_NO_BUILD", "1");
+        pb.environment().put("NOTIFY_SOCKET", socket.toString());
+        Process host = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Drain drained = Drain.of(host.getInputStream(), out);
+        try {
+            String status = until("STATUS with the reason", d -> d.startsWith("STATUS="));
+            assertTrue(status.startsWith("STATUS=devfs is not mounted at " + notAFolder + ": ") && status.matches(".*\\|ERRNO=\\d+"),
+                    status);
+            assertTrue(host.waitFor(BOUND_SECONDS, TimeUnit.SECONDS), "the host exits:\n" + out);
+            drained.get(10, TimeUnit.SECONDS);
+            assertEquals(1, host.exitValue(), out.toString(StandardCharsets.UTF_8));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("devhost: cannot start as a service: devfs is not mounted at "),
+                    out.toString(StandardCharsets.UTF_8));
+            datagrams.drainTo(seen);
+            assertFalse(seen.stream().anyMatch(d -> d.startsWith("READY=1")), "no READY=1: " + seen);
+            assertEquals("a file, not a folder\n", Files.readString(notAFolder), "the file is left as it was");
+        } finally {
+            if (host.isAlive()) {
+                host.toHandle().destroy();
+                host.waitFor(30, TimeUnit.SECONDS);
+            }
+            receiver.destroyForcibly();
+        }
+    }
 }

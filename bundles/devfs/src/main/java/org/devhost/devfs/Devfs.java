@@ -40,7 +40,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * devfs and says why ({@code dev:mounts}, the kernel log and the console).
  *
  * <p>While mounted, a service with the property {@link #MOUNT_PROPERTY} tells other bundles (the
- * shell's {@code dev:ls}) where the files are.
+ * shell's {@code dev:ls}) where the files are. When it cannot mount, a service with {@link
+ * #FAILED_PROPERTY} says why, so that nothing waits for a mount that will not come (systemd's
+ * READY=1: the host as a service fails at once, with the reason, instead of timing out).
  */
 @Component(service = Devfs.class, immediate = true, configurationPid = "org.devhost.devfs", property = {
         "osgi.command.scope=dev", "osgi.command.function=mounts"})
@@ -48,6 +50,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class Devfs {
     /** Service property: the mount point of the running devfs. */
     public static final String MOUNT_PROPERTY = "devhost.devfs.mount";
+    /** Service property: why devfs did not mount in this run (it does not try again until restarted). */
+    public static final String FAILED_PROPERTY = "devhost.devfs.failed";
+    /** Service property, beside {@link #FAILED_PROPERTY}: the error number (an {@code Integer}). */
+    public static final String ERRNO_PROPERTY = "devhost.devfs.errno";
     /** Framework property: the interrupt grace in milliseconds ({@link Config#interrupt_grace_ms}). */
     static final String GRACE_PROPERTY = "devhost.devfs.interrupt_grace_ms";
     /**
@@ -126,6 +132,7 @@ public final class Devfs {
             state = "not mounted: " + e.getMessage();
             log.error("devfs: not mounted: {}", e.getMessage());
             System.err.println("devhost: devfs is not mounted: " + e.getMessage());
+            notMounted(context, "devfs is not mounted: " + e.getMessage(), e);
             return;
         }
         boolean allowOther = config.allow_other() || "true".equals(context.getProperty("devhost.devfs.allow_other"));
@@ -156,7 +163,21 @@ public final class Devfs {
             log.error("devfs: not mounted at {}: {}", mount, e.getMessage());
             System.err.println("devhost: devfs is not mounted at " + mount + ": " + e.getMessage()
                     + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)");
+            notMounted(context, "devfs is not mounted at " + mount + ": " + e.getMessage()
+                    + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)", e);
         }
+    }
+
+    /**
+     * Says to the framework that devfs will not mount in this run: a service with {@link
+     * #FAILED_PROPERTY} (why) and {@link #ERRNO_PROPERTY} (the error number), so that what waits for
+     * the mount (systemd's READY=1, the systemd bundle) can stop waiting and say why.
+     */
+    private void notMounted(BundleContext context, String why, KernelException e) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(FAILED_PROPERTY, why);
+        props.put(ERRNO_PROPERTY, e.errno().number());
+        marker = context.registerService(Object.class, new Object(), props);
     }
 
     @Deactivate

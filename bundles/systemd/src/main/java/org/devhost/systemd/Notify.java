@@ -25,7 +25,11 @@ import org.osgi.service.log.LoggerFactory;
  *   <li>{@code READY=1} (with {@code MAINPID} and a first {@code STATUS}) once the launcher has
  *       started everything it boots ({@link Readiness#BOOT_FILTER}), devfs is mounted (unless it is
  *       off) and every module is live or has failed for good, so a unit ordered after devhost finds
- *       the devices there.
+ *       the devices there. When devfs cannot mount (it does not try again), instead a {@code
+ *       STATUS=} with the reason and {@code ERRNO=}, and the host exits with status 1: systemd
+ *       fails the start at once, says why in {@code systemctl status}, and its {@code Restart=}
+ *       policy decides what comes next, where waiting would hold the start until
+ *       {@code TimeoutStartSec} and then kill the host without a reason.
  *   <li>{@code STATUS=} a one-line summary ({@link Readiness#status}), looked at every second and sent
  *       when it changes.
  *   <li>{@code WATCHDOG=1} every half of {@code WATCHDOG_USEC} (when {@code WATCHDOG_PID} is unset
@@ -57,6 +61,8 @@ public final class Notify {
     private long nextPing;
     private boolean held;
     private boolean failing;
+    /** The host cannot become ready and is exiting ({@link #fail}). */
+    private boolean exiting;
     private int ticks;
 
     @Activate
@@ -95,6 +101,11 @@ public final class Notify {
     private void tick() {
         try {
             if (!ready) {
+                Readiness.Failure failure = readiness.failure();
+                if (failure != null) {
+                    fail(failure);
+                    return;
+                }
                 String waiting = readiness.waitingFor();
                 if (waiting != null) {
                     return;
@@ -130,6 +141,22 @@ public final class Notify {
         } catch (RuntimeException | InvalidSyntaxException e) {
             log.error("systemd: notify failed: {}", e.toString());
         }
+    }
+
+    /** The host cannot become ready: systemd is told why, and the host exits with status 1. */
+    private void fail(Readiness.Failure failure) {
+        if (exiting) {
+            return;
+        }
+        exiting = true;
+        String why = failure.why().replace('\n', ' ');
+        send("STATUS=" + why + "\nERRNO=" + failure.errno());
+        log.error("systemd: the host cannot start as a service: {}; it exits with status 1", why);
+        System.err.println("devhost: cannot start as a service: " + why + "; exiting with status 1");
+        // not on this thread: the exit stops the framework (the launcher's shutdown hook), and with
+        // it this component, whose deactivation waits for this thread
+        Thread exit = new Thread(() -> System.exit(1), "devhost systemd exit");
+        exit.start();
     }
 
     private boolean send(String message) {

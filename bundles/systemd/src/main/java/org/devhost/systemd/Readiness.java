@@ -19,6 +19,11 @@ final class Readiness {
     static final String BOOT_FILTER = "(devhost.boot=complete)";
     /** devfs registers a service with its mount point while it is mounted. */
     static final String DEVFS_FILTER = "(devhost.devfs.mount=*)";
+    /** devfs registers a service with why (and the error number) when it cannot mount in this run. */
+    static final String DEVFS_FAILED_FILTER = "(devhost.devfs.failed=*)";
+
+    /** Why the host cannot become ready, and the error number systemd is told ({@code ERRNO=}). */
+    record Failure(String why, int errno) {}
 
     private final BundleContext context;
     private final ModuleManager modules;
@@ -26,6 +31,21 @@ final class Readiness {
     Readiness(BundleContext context, ModuleManager modules) {
         this.context = context;
         this.modules = modules;
+    }
+
+    /**
+     * Null while nothing stops the host from becoming ready; else, once the launcher has started
+     * everything it boots (so that an exit does not cut its start short), why it never will: devfs
+     * did not mount.
+     */
+    Failure failure() throws InvalidSyntaxException {
+        ServiceReference<?>[] failed = context.getServiceReferences((String) null, DEVFS_FAILED_FILTER);
+        if (failed == null || context.getServiceReferences((String) null, BOOT_FILTER) == null) {
+            return null;
+        }
+        Object errno = failed[0].getProperty("devhost.devfs.errno");
+        return new Failure(String.valueOf(failed[0].getProperty("devhost.devfs.failed")),
+                errno instanceof Integer n ? n : 5); // EIO when devfs gave none
     }
 
     /** Null when the host is ready; else what it still waits for. */
