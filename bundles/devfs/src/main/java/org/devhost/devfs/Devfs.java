@@ -9,6 +9,7 @@ import org.devhost.hal.FuseChannel;
 import org.devhost.hal.Hal;
 import org.devhost.kernel.Device;
 import org.devhost.kernel.DeviceRegistry;
+import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -132,7 +133,7 @@ public final class Devfs {
             state = "not mounted: " + e.getMessage();
             log.error("devfs: not mounted: {}", e.getMessage());
             System.err.println("devhost: devfs is not mounted: " + e.getMessage());
-            notMounted(context, "devfs is not mounted: " + e.getMessage(), e);
+            notMounted(context, "devfs is not mounted: " + e.getMessage(), e.errno().number());
             return;
         }
         boolean allowOther = config.allow_other() || "true".equals(context.getProperty("devhost.devfs.allow_other"));
@@ -140,8 +141,9 @@ public final class Devfs {
         int userThreads = number(context, "devhost.devfs.user_threads", config.user_threads(),
                 FuseServer.DEFAULT_USER_THREADS);
         long grace = number(context, GRACE_PROPERTY, config.interrupt_grace_ms(), FuseServer.DEFAULT_GRACE_MS);
+        FuseChannel c = null;
         try {
-            FuseChannel c = hal.mountFuse("devhost", mount, allowOther);
+            c = hal.mountFuse("devhost", mount, allowOther);
             FuseServer s = new FuseServer(c, nodes, registry, log, threads, userThreads, grace, FuseServer.MAX_ABANDONED);
             String transport = context.getProperty(TRANSPORT_PROPERTY) == null ? "fuse" : context.getProperty(TRANSPORT_PROPERTY);
             if (!transport.equals("fuse") && !transport.equals("uring")) {
@@ -159,12 +161,24 @@ public final class Devfs {
             log.info("devfs: devices are files under {} (dev:mounts)", c.mountPoint());
             System.out.println("devhost: devices are files under " + c.mountPoint() + " (devfs; dev:mounts)");
         } catch (KernelException e) {
+            if (c != null) {
+                c.close(); // mounted, but not served: nothing may stay mounted that nobody answers
+            }
             state = "not mounted: " + e.getMessage();
             log.error("devfs: not mounted at {}: {}", mount, e.getMessage());
             System.err.println("devhost: devfs is not mounted at " + mount + ": " + e.getMessage()
                     + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)");
             notMounted(context, "devfs is not mounted at " + mount + ": " + e.getMessage()
-                    + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)", e);
+                    + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)", e.errno().number());
+        } catch (RuntimeException e) { // a path the system cannot take, say: still a mount that will not come
+            if (c != null) {
+                c.close();
+            }
+            state = "not mounted: " + e;
+            log.error("devfs: not mounted at {}", mount, e);
+            System.err.println("devhost: devfs is not mounted at " + mount + ": " + e
+                    + " (set devhost.devfs.mount=PATH, or devhost.devfs=off)");
+            notMounted(context, "devfs is not mounted at " + mount + ": " + e, Errno.EIO.number());
         }
     }
 
@@ -173,10 +187,10 @@ public final class Devfs {
      * #FAILED_PROPERTY} (why) and {@link #ERRNO_PROPERTY} (the error number), so that what waits for
      * the mount (systemd's READY=1, the systemd bundle) can stop waiting and say why.
      */
-    private void notMounted(BundleContext context, String why, KernelException e) {
+    private void notMounted(BundleContext context, String why, int errno) {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(FAILED_PROPERTY, why);
-        props.put(ERRNO_PROPERTY, e.errno().number());
+        props.put(ERRNO_PROPERTY, errno);
         marker = context.registerService(Object.class, new Object(), props);
     }
 

@@ -73,9 +73,9 @@ final class LibC {
 
     /**
      * {@code syscall(2)}, for the system calls libc has no function for (io_uring's). It is
-     * variadic; called with six {@code long}s it is not: on x86-64 and aarch64 Linux the integer
-     * arguments of a variadic call travel in the same registers, and glibc's {@code syscall} only
-     * moves them into the kernel's.
+     * variadic, declared here with the number and six {@code long}s: on x86-64 and aarch64 Linux
+     * the integer arguments of a variadic call go where a fixed call's go, and glibc's {@code
+     * syscall} only moves them into the kernel's registers.
      */
     static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6) throws LastErrorException;
 
