@@ -227,14 +227,7 @@ final class FuseServer {
         if (r != null) {
             r.stop(deadline);
         }
-        for (Thread t : all) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        joinAll(all, deadline);
         files.values().forEach(h -> h.file.close());
         files.clear();
     }
@@ -274,6 +267,18 @@ final class FuseServer {
     private void ensureReader() {
         if (idle.get() == 0 && threads.get() - busy.get() < READERS && !stopping) {
             startThread();
+        }
+    }
+
+    /** Waits for each of {@code threads} to end, until {@code deadline} ({@link System#nanoTime}) at most. */
+    static void joinAll(List<Thread> threads, long deadline) {
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -282,14 +282,7 @@ final class Rings {
         synchronized (threads) {
             all = new ArrayList<>(threads);
         }
-        for (Thread t : all) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        FuseServer.joinAll(all, deadline);
         queues.forEach(q -> q.queue.close());
     }
 }

@@ -1,7 +1,6 @@
 package org.devhost.hal.common;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.devhost.hal.FuseChannel;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
@@ -26,7 +25,7 @@ final class FuseDevice implements FuseChannel {
     private final String options;
     private final boolean viaHelper;
     private final int connection;
-    private final AtomicInteger refs = new AtomicInteger(1);
+    private final Refs refs = new Refs(this::release);
     private volatile boolean closed;
 
     /**
@@ -157,20 +156,16 @@ final class FuseDevice implements FuseChannel {
     }
 
     private void enter() {
-        while (true) {
-            int r = refs.get();
-            if (r == 0) {
-                throw new KernelException(Errno.ENODEV, "the FUSE channel for " + mountPoint + " is closed");
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return;
-            }
+        if (!refs.take()) {
+            throw new KernelException(Errno.ENODEV, "the FUSE channel for " + mountPoint + " is closed");
         }
     }
 
     private void leave() {
-        if (refs.decrementAndGet() == 0) {
-            sys.close(fd); // a failure changes nothing: the number is released either way
-        }
+        refs.drop();
+    }
+
+    private void release() {
+        sys.close(fd); // a failure changes nothing: the number is released either way
     }
 }

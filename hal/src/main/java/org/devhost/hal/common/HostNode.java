@@ -2,7 +2,6 @@ package org.devhost.hal.common;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.devhost.hal.DeviceNode;
 import org.devhost.hal.KnownIoctl;
 import org.devhost.hal.NodeStat;
@@ -37,7 +36,7 @@ final class HostNode implements DeviceNode {
     private final int wakeFd;
     private final String path;
     private final boolean mayBlock;
-    private final AtomicInteger refs = new AtomicInteger(1);
+    private final Refs refs = new Refs(this::release);
     private volatile boolean closed;
     /**
      * The last command a by-value ioctl and a memory ioctl on this node passed the rules with
@@ -73,21 +72,19 @@ final class HostNode implements DeviceNode {
     }
 
     private void enter(String call) {
-        int r;
-        do {
-            r = refs.get();
-            if (r == 0 || closed) {
-                throw new KernelException(Errno.EBADF, call + " " + path + ": the node is closed");
-            }
-        } while (!refs.compareAndSet(r, r + 1));
+        if (closed || !refs.take()) {
+            throw new KernelException(Errno.EBADF, call + " " + path + ": the node is closed");
+        }
     }
 
     private void exit() {
-        if (refs.decrementAndGet() == 0) {
-            // close(2) fails only for a bad fd or EINTR/EIO on flush; the descriptor is gone either way
-            sys.close(fd);
-            sys.close(wakeFd);
-        }
+        refs.drop();
+    }
+
+    private void release() {
+        // close(2) fails only for a bad fd or EINTR/EIO on flush; the descriptor is gone either way
+        sys.close(fd);
+        sys.close(wakeFd);
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.devhost.hal.FuseQueue;
 import org.devhost.kernel.Errno;
 import org.devhost.kernel.KernelException;
@@ -74,7 +73,7 @@ final class UringQueue implements FuseQueue {
     private final ByteBuffer iovecs;
     private final Object sqLock = new Object();
     private final Object cqLock = new Object();
-    private final AtomicInteger refs = new AtomicInteger(1);
+    private final Refs refs = new Refs(this::unmap);
     private volatile boolean closed;
     private volatile KernelException ended;
 
@@ -330,25 +329,21 @@ final class UringQueue implements FuseQueue {
     }
 
     private void enter() {
-        while (true) {
-            int r = refs.get();
-            if (r == 0) {
-                throw new KernelException(Errno.ENODEV, "FUSE queue " + id + " is closed");
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return;
-            }
+        if (!refs.take()) {
+            throw new KernelException(Errno.ENODEV, "FUSE queue " + id + " is closed");
         }
     }
 
     private void leave() {
-        if (refs.decrementAndGet() == 0) {
-            // closing the ring cancels the commands still waiting in it
-            sys.munmap(sqes, sqesSize);
-            sys.munmap(rings, ringsSize);
-            sys.close(ringFd);
-            sys.munmap(payloadArea, payloadsSize);
-            release.run();
-        }
+        refs.drop();
+    }
+
+    private void unmap() {
+        // closing the ring cancels the commands still waiting in it
+        sys.munmap(sqes, sqesSize);
+        sys.munmap(rings, ringsSize);
+        sys.close(ringFd);
+        sys.munmap(payloadArea, payloadsSize);
+        release.run();
     }
 }
